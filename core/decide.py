@@ -1,0 +1,234 @@
+"""The decision (rules.md §4–§5): cheap, vectorised, run on every slider move."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .metrics import Metrics
+from .policy import CATEGORIES, Policy
+
+STATUSES = ["qualified", "review", "not_qualified"]
+PATHS = ["", "standard", "conditional", "brand"]
+REASONS = [
+    "no_revenue",
+    "revenue",
+    "business_account",
+    "ratings",
+    "quality_main",
+    "quality_other",
+    "growth",
+    "insufficient_history",
+]
+FLAGS = ["suspended", "transaction_problems", "export", "condition"]
+
+# The decisions file's required columns (rules.md §5), in that order; more follow them.
+DECISION_COLUMNS = [
+    "nip",
+    "company_name",
+    "main_account_id",
+    "main_category",
+    "main_category_revenue",
+    "total_revenue",
+    "growth",
+    "main_category_growth",
+    "status",
+    "path",
+    "reasons",
+    "flags",
+    "gap",
+]
+
+
+def _joined_labels(names: list[str]) -> list[str]:
+    """Every subset of ``names`` as the '|'-joined string, indexed by its bit mask."""
+    return ["|".join(n for i, n in enumerate(names) if mask >> i & 1) for mask in range(1 << len(names))]
+
+
+_REASON_LABELS = _joined_labels(REASONS)
+_FLAG_LABELS = _joined_labels(FLAGS)
+
+
+def _bits(masks: list[np.ndarray]) -> np.ndarray:
+    code = np.zeros(len(masks[0]), dtype=np.int64)
+    for i, m in enumerate(masks):
+        code |= m.astype(np.int64) << i
+    return code
+
+
+def peer_benchmarks(metrics: Metrics, policy: Policy) -> np.ndarray:
+    """Per category: the peer_percentile of company growth over companies with revenue there in P."""
+    out = np.full(len(CATEGORIES), np.nan)
+    for j in range(len(CATEGORIES)):
+        prev = metrics.rev_p[:, j]
+        has = prev > 0
+        if has.any():
+            out[j] = np.percentile(metrics.rev_c[has, j] / prev[has] - 1, policy.conditional.peer_percentile)
+    return out
+
+
+def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
+    """One row per company: the decision columns of rules.md §5, then each criterion's inputs and outcome."""
+    c = metrics.companies
+    n = len(c)
+    cat = c["main_category"].cat.codes.to_numpy()  # -1: no main category
+    has_main = cat >= 0
+
+    def by_main_category(values: np.ndarray) -> np.ndarray:
+        return np.append(values, np.nan)[cat]  # index -1 picks the NaN
+
+    thresholds = policy.thresholds_frame()
+    company_thr = by_main_category(thresholds["company"].to_numpy(float))
+    conditional_thr = by_main_category(thresholds["conditional"].to_numpy(float))
+    brand_thr = by_main_category(thresholds["brand"].to_numpy(float))
+    benchmark = by_main_category(peer_benchmarks(metrics, policy))
+
+    main_rev = c["main_category_revenue"].to_numpy(float)
+    main_growth = c["main_category_growth"].to_numpy(float)
+    standard = has_main & (main_rev >= company_thr)
+    conditional = has_main & (main_rev >= conditional_thr) & (main_growth > benchmark)  # NaN compares False
+
+    brand, brand_best = _brand_path(metrics, thresholds["brand"].to_numpy(float), n)
+    revenue_ok = standard | conditional | brand
+
+    rank = policy.level_rank()
+    quality_main_rank = c["quality_main"].map(rank).fillna(-1).to_numpy(float)
+    other_rank = _lowest_other_rank(metrics, rank)
+    min_other = rank[policy.criteria.min_quality_other]
+
+    business_ok = c["business_account"].to_numpy(bool)
+    ratings_ok = c["positive_ratings_pct"].to_numpy(float) >= policy.criteria.min_positive_ratings_pct
+    quality_main_ok = quality_main_rank >= rank[policy.criteria.min_quality_main]
+    quality_other_ok = other_rank >= min_other  # +inf where there is no other account
+    history_ok = c["total_prev_revenue"].to_numpy(float) > 0
+    growth_rule_ok = (c["growth"].to_numpy(float) > policy.growth.min_yoy_growth) & (
+        c["growing_quarters"].to_numpy() >= policy.growth.min_growing_quarters
+    )
+    gates_ok = business_ok & ratings_ok & quality_main_ok & quality_other_ok & history_ok & growth_rule_ok
+
+    f = policy.flags
+    flag_masks = [
+        c["suspended"].to_numpy(bool),
+        c["transaction_problem_rate"].to_numpy(float) > f.max_transaction_problem_rate,
+        c["exportable_share"].to_numpy(float) < f.min_exportable_share,
+        c["new_condition_share"].to_numpy(float) < f.min_new_condition_share,
+    ]
+    flag_code = _bits(flag_masks)
+
+    reason_code = _bits(
+        [
+            ~has_main,
+            has_main & ~revenue_ok,
+            ~business_ok,
+            ~ratings_ok,
+            ~quality_main_ok,
+            ~quality_other_ok,
+            history_ok & ~growth_rule_ok,
+            ~history_ok,
+        ]
+    )
+    status = np.where(revenue_ok & gates_ok, np.where(flag_code == 0, 0, 1), 2)
+    path = np.select([standard, conditional, brand], [1, 2, 3], 0)
+
+    # Name of the lowest other level; None where there is no other account (or it is off the scale).
+    scale = np.array(policy.quality_scale + [None], dtype=object)
+    on_scale = np.isfinite(other_rank) & (other_rank >= 0)
+    lowest_other = scale[np.where(on_scale, other_rank, len(scale) - 1).astype(int)]
+
+    decisions = pd.DataFrame(
+        {
+            "nip": c["nip"],
+            "company_name": c["company_name"],
+            "main_account_id": c["main_account_id"],
+            "main_category": c["main_category"],
+            "main_category_revenue": main_rev,
+            "total_revenue": c["total_revenue"],
+            "growth": c["growth"],
+            "main_category_growth": main_growth,
+            "status": pd.Categorical.from_codes(status, categories=STATUSES),
+            "path": pd.Categorical.from_codes(path, categories=PATHS),
+            "reasons": pd.Categorical.from_codes(reason_code, categories=_REASON_LABELS),
+            "flags": pd.Categorical.from_codes(flag_code, categories=_FLAG_LABELS),
+            "gap": np.where(has_main, np.maximum(company_thr - main_rev, 0), np.nan),
+            # Each criterion's actual value, requirement and outcome, so a page can show why.
+            "n_accounts": c["n_accounts"],
+            "main_category_prev_revenue": c["main_category_prev_revenue"],
+            "total_prev_revenue": c["total_prev_revenue"],
+            "company_threshold": company_thr,
+            "conditional_threshold": conditional_thr,
+            "brand_threshold": brand_thr,
+            "peer_benchmark": benchmark,
+            "brand_account_id": brand_best["account_id"],
+            "brand_category": brand_best["category"],
+            "brand_revenue": brand_best["revenue"],
+            "brand_account_threshold": brand_best["threshold"],
+            "standard_ok": standard,
+            "conditional_ok": conditional,
+            "brand_ok": brand,
+            "revenue_ok": revenue_ok,
+            "business_account": business_ok,
+            "positive_ratings_pct": c["positive_ratings_pct"],
+            "ratings_ok": ratings_ok,
+            "quality_main": c["quality_main"],
+            "quality_main_ok": quality_main_ok,
+            "lowest_other_quality": lowest_other,
+            "quality_other_ok": quality_other_ok,
+            "growing_quarters": c["growing_quarters"],
+            "history_ok": history_ok,
+            "growth_ok": history_ok & growth_rule_ok,
+            "gates_ok": gates_ok,
+            "suspended": flag_masks[0],
+            "transaction_problem_rate": c["transaction_problem_rate"],
+            "exportable_share": c["exportable_share"],
+            "new_condition_share": c["new_condition_share"],
+            "flag_suspended": flag_masks[0],
+            "flag_transaction_problems": flag_masks[1],
+            "flag_export": flag_masks[2],
+            "flag_condition": flag_masks[3],
+        }
+    )
+    return decisions
+
+
+def _lowest_other_rank(metrics: Metrics, rank: dict[str, int]) -> np.ndarray:
+    """Rank of each company's lowest non-main account; +inf with no other account, -1 for a level off the scale."""
+    levels = metrics.other_levels
+    if levels.shape[1] == 0:
+        return np.full(len(metrics.companies), np.inf)
+    ranks = np.array([rank.get(level, -1) for level in levels.columns], dtype=float)
+    return np.where(levels.to_numpy(bool), ranks, np.inf).min(axis=1)
+
+
+def _brand_path(metrics: Metrics, brand_by_category: np.ndarray, n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Which companies pass on a Brand Zone account, and each company's best such account.
+
+    The best account is the one closest to (or furthest over) its own category's brand threshold,
+    which is what a sales person wants to see.
+    """
+    b = metrics.brand_accounts
+    best = {
+        "account_id": np.full(n, None, dtype=object),
+        "category": np.full(n, None, dtype=object),
+        "revenue": np.full(n, np.nan),
+        "threshold": np.full(n, np.nan),
+    }
+    passes = np.zeros(n, bool)
+    if b.empty:
+        return passes, best
+    threshold = brand_by_category[pd.Categorical(b["category"], categories=CATEGORIES).codes]
+    revenue = b["revenue"].to_numpy(float)
+    ok = revenue >= threshold
+    company = b["company"].to_numpy()
+    np.logical_or.at(passes, company, ok)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(threshold > 0, revenue / threshold, np.inf)
+    order = np.lexsort((-ratio, company))
+    first = np.ones(len(order), bool)
+    first[1:] = company[order][1:] != company[order][:-1]
+    pick = order[first]
+    rows = company[pick]
+    best["account_id"][rows] = b["account_id"].to_numpy()[pick]
+    best["category"][rows] = b["category"].to_numpy()[pick]
+    best["revenue"][rows] = revenue[pick]
+    best["threshold"][rows] = threshold[pick]
+    return passes, best

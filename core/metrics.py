@@ -1,0 +1,228 @@
+"""Everything the rules need that depends only on the data and the as-of month (rules.md §2–§3).
+
+This is the heavy step: it runs once per dataset and month and the UI caches it. Nothing here
+reads a policy — except the category order, which is the published table's and cannot change —
+so every slider move can reuse it and only `decide` runs again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .dataset import Dataset
+from .policy import CATEGORIES
+
+N_CAT = len(CATEGORIES)
+
+
+@dataclass(frozen=True, eq=False)
+class Metrics:
+    """Per-company figures for one dataset and as-of month.
+
+    companies: one row per NIP (sorted), columns listed in ``COMPANY_COLUMNS``.
+    rev_c, rev_p: revenue matrix (companies × categories in the published order) in the current
+    and previous 12-month windows; they feed the peer benchmark.
+    other_levels: companies × quality level, True where a non-main account has that level.
+    brand_accounts: one row per Brand Zone account with revenue in C: its company's row number
+    (``company``), account_id, its own main category and its revenue there.
+    """
+
+    as_of: pd.Period
+    companies: pd.DataFrame
+    rev_c: np.ndarray
+    rev_p: np.ndarray
+    other_levels: pd.DataFrame
+    brand_accounts: pd.DataFrame
+    fingerprint: str = ""
+
+    @property
+    def current_window(self) -> tuple[pd.Period, pd.Period]:
+        return self.as_of - 11, self.as_of
+
+    @property
+    def previous_window(self) -> tuple[pd.Period, pd.Period]:
+        return self.as_of - 23, self.as_of - 12
+
+
+COMPANY_COLUMNS = [
+    "nip",
+    "company_name",
+    "main_account_id",
+    "n_accounts",
+    "main_category",
+    "main_category_revenue",
+    "main_category_prev_revenue",
+    "total_revenue",
+    "total_prev_revenue",
+    "growth",
+    "main_category_growth",
+    "growing_quarters",
+    "business_account",
+    "positive_ratings_pct",
+    "quality_main",
+    "suspended",
+    "transaction_problem_rate",
+    "exportable_share",
+    "new_condition_share",
+]
+
+
+def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> Metrics:
+    accounts = dataset.accounts
+    revenue = dataset.revenue
+    as_of = _resolve_as_of(dataset, as_of)
+
+    nips, company = np.unique(accounts["nip"].to_numpy(dtype=object), return_inverse=True)
+    n_comp = len(nips)
+    account_ids = accounts["account_id"].to_numpy(dtype=object)
+    account_pos = pd.Index(account_ids)
+
+    # One pass over the revenue rows: where each row falls (account, company, category, window, quarter).
+    row_account = account_pos.get_indexer(revenue["account_id"])
+    row_company = company[row_account]
+    row_cat = pd.Categorical(revenue["category"], categories=CATEGORIES).codes.astype(np.int64)
+    offset = as_of.ordinal - revenue["month"].array.asi8  # 0 = the as-of month
+    # Counted in whole grosze: sums of integers are exact, so totals, ties and threshold comparisons
+    # do not depend on the order of the rows.
+    amount = np.round(revenue["revenue"].to_numpy(dtype=float) * 100)
+    in_c = (offset >= 0) & (offset <= 11)
+    in_p = (offset >= 12) & (offset <= 23)
+
+    def per_company_category(mask: np.ndarray) -> np.ndarray:
+        flat = np.bincount(row_company[mask] * N_CAT + row_cat[mask], weights=amount[mask], minlength=n_comp * N_CAT)
+        return flat.reshape(n_comp, N_CAT)
+
+    def per_company_quarter(mask: np.ndarray, first_offset: int) -> np.ndarray:
+        quarter = 3 - (offset[mask] - first_offset) // 3  # quarter 0 is the oldest of the window
+        flat = np.bincount(row_company[mask] * 4 + quarter, weights=amount[mask], minlength=n_comp * 4)
+        return flat.reshape(n_comp, 4)
+
+    rev_c = per_company_category(in_c) / 100
+    rev_p = per_company_category(in_p) / 100
+    growing_quarters = (per_company_quarter(in_c, 0) > per_company_quarter(in_p, 12)).sum(axis=1)
+
+    total_c = rev_c.sum(axis=1)
+    total_p = rev_p.sum(axis=1)
+    has_c = total_c > 0
+    main_cat = np.where(has_c, rev_c.argmax(axis=1), -1)  # argmax takes the first: policy order breaks ties
+    rows = np.arange(n_comp)
+    main_rev = np.where(has_c, rev_c[rows, np.maximum(main_cat, 0)], np.nan)
+    main_prev = np.where(has_c, rev_p[rows, np.maximum(main_cat, 0)], np.nan)
+
+    account_total_c = np.bincount(row_account[in_c], weights=amount[in_c], minlength=len(accounts)) / 100
+    main_idx = _main_accounts(company, n_comp, accounts["main_account"].to_numpy(bool), account_total_c, account_ids)
+    main_rows = accounts.iloc[main_idx]
+
+    n_accounts = np.bincount(company, minlength=n_comp)
+
+    def company_share(column: str) -> np.ndarray:
+        # Revenue-weighted over the company's accounts; a plain mean where it has no revenue in C.
+        values = accounts[column].to_numpy(float)
+        weighted = np.bincount(company, weights=values * account_total_c, minlength=n_comp)
+        plain = np.bincount(company, weights=values, minlength=n_comp) / n_accounts
+        return np.where(has_c, weighted / np.where(has_c, total_c, 1), plain)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = np.where(total_p > 0, total_c / total_p - 1, np.nan)
+        main_growth = np.where(main_prev > 0, main_rev / main_prev - 1, np.nan)
+
+    companies = pd.DataFrame(
+        {
+            "nip": nips.astype(str),
+            "company_name": main_rows["account_name"].to_numpy(),
+            "main_account_id": main_rows["account_id"].to_numpy(),
+            "n_accounts": n_accounts,
+            "main_category": pd.Categorical.from_codes(main_cat, categories=CATEGORIES),
+            "main_category_revenue": main_rev,
+            "main_category_prev_revenue": main_prev,
+            "total_revenue": total_c,
+            "total_prev_revenue": total_p,
+            "growth": growth,
+            "main_category_growth": main_growth,
+            "growing_quarters": growing_quarters,
+            "business_account": main_rows["business_account"].to_numpy(bool),
+            "positive_ratings_pct": main_rows["positive_ratings_pct"].to_numpy(float),
+            "quality_main": main_rows["sales_quality"].to_numpy(),
+            "suspended": np.bincount(company, weights=accounts["suspended"].to_numpy(float), minlength=n_comp) > 0,
+            "transaction_problem_rate": _group_max(company, n_comp, accounts["transaction_problem_rate"].to_numpy(float)),
+            "exportable_share": company_share("exportable_share"),
+            "new_condition_share": company_share("new_condition_share"),
+        }
+    )
+
+    is_other = np.ones(len(accounts), bool)
+    is_other[main_idx] = False
+    level = accounts["sales_quality"].astype(str)
+    other_levels = (
+        pd.crosstab(company[is_other], level[is_other].to_numpy()).reindex(range(n_comp), fill_value=0) > 0
+        if is_other.any()
+        else pd.DataFrame(index=range(n_comp))
+    )
+    other_levels.index = range(n_comp)
+    other_levels.columns = [str(c) for c in other_levels.columns]
+
+    return Metrics(
+        as_of=as_of,
+        companies=companies,
+        rev_c=rev_c,
+        rev_p=rev_p,
+        other_levels=other_levels,
+        brand_accounts=_brand_accounts(accounts, company, row_account, row_cat, amount, in_c),
+        fingerprint=dataset.fingerprint,
+    )
+
+
+def _resolve_as_of(dataset: Dataset, as_of: str | pd.Period | None) -> pd.Period:
+    if as_of is None:
+        latest = dataset.latest_month
+        if latest is None:
+            raise ValueError("the revenue table is empty: give an as-of month")
+        return pd.Period(latest, freq="M")
+    try:
+        return pd.Period(as_of, freq="M")
+    except (ValueError, TypeError):
+        raise ValueError(f"as-of month {as_of!r} is not a month (expected YYYY-MM)") from None
+
+
+def _main_accounts(company, n_comp, marked, total_c, account_ids) -> np.ndarray:
+    """Row of each company's main account: the marked one, else the largest in C, ties to the smallest id."""
+    id_rank = np.argsort(np.argsort(account_ids.astype(str), kind="stable"), kind="stable")
+    order = np.lexsort((id_rank, -total_c, ~marked, company))
+    first = np.ones(len(order), bool)
+    first[1:] = company[order][1:] != company[order][:-1]
+    main = order[first]
+    assert len(main) == n_comp
+    return main
+
+
+def _group_max(group: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    out = np.full(n, -np.inf)
+    np.maximum.at(out, group, values)
+    return out
+
+
+def _brand_accounts(accounts, company, row_account, row_cat, amount, in_c) -> pd.DataFrame:
+    brand = accounts["brand_zone"].to_numpy(bool)
+    columns = ["company", "account_id", "category", "revenue"]
+    if not brand.any():
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(columns, ["int64", "str", "str", "float64"])})
+    brand_rows = np.flatnonzero(brand)
+    slot = np.full(len(accounts), -1)
+    slot[brand_rows] = np.arange(len(brand_rows))
+    mask = in_c & (slot[row_account] >= 0)
+    flat = np.bincount(slot[row_account[mask]] * N_CAT + row_cat[mask], weights=amount[mask], minlength=len(brand_rows) * N_CAT)
+    by_cat = flat.reshape(len(brand_rows), N_CAT)
+    has = by_cat.sum(axis=1) > 0
+    own_main = by_cat.argmax(axis=1)  # first maximum: policy order breaks ties
+    keep = brand_rows[has]
+    return pd.DataFrame(
+        {
+            "company": company[keep],
+            "account_id": accounts["account_id"].to_numpy()[keep],
+            "category": np.asarray(CATEGORIES, dtype=object)[own_main[has]],
+            "revenue": by_cat[has, own_main[has]] / 100,
+        }
+    )
