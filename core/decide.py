@@ -57,14 +57,22 @@ def _bits(masks: list[np.ndarray]) -> np.ndarray:
 
 
 def peer_benchmarks(metrics: Metrics, policy: Policy) -> np.ndarray:
-    """Per category: the peer_percentile of company growth over companies with revenue there in P."""
+    """Per category: the peer_percentile of company growth over companies with revenue there in P
+    (numpy's default linear interpolation), NaN for a category without such companies."""
+    q = policy.conditional.peer_percentile / 100
     out = np.full(len(CATEGORIES), np.nan)
-    for j in range(len(CATEGORIES)):
-        prev = metrics.rev_p[:, j]
-        has = prev > 0
-        if has.any():
-            out[j] = np.percentile(metrics.rev_c[has, j] / prev[has] - 1, policy.conditional.peer_percentile)
+    for j, growth in enumerate(metrics.peer_growth):
+        if len(growth):
+            position = (len(growth) - 1) * q
+            lo = int(np.floor(position))
+            hi = min(lo + 1, len(growth) - 1)
+            out[j] = _lerp(growth[lo], growth[hi], position - lo)
     return out
+
+
+def _lerp(a: float, b: float, t: float) -> float:
+    # numpy's own formula, so the result matches np.percentile to the last bit.
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
 
 
 def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
@@ -92,7 +100,7 @@ def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
     revenue_ok = standard | conditional | brand
 
     rank = policy.level_rank()
-    quality_main_rank = c["quality_main"].map(rank).fillna(-1).to_numpy(float)
+    quality_main_rank = _ranks(c["quality_main"], rank)
     other_rank = _lowest_other_rank(metrics, rank)
     min_other = rank[policy.criteria.min_quality_other]
 
@@ -130,10 +138,9 @@ def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
     status = np.where(revenue_ok & gates_ok, np.where(flag_code == 0, 0, 1), 2)
     path = np.select([standard, conditional, brand], [1, 2, 3], 0)
 
-    # Name of the lowest other level; None where there is no other account (or it is off the scale).
-    scale = np.array(policy.quality_scale + [None], dtype=object)
+    # Name of the lowest other level; missing where there is no other account (or it is off the scale).
     on_scale = np.isfinite(other_rank) & (other_rank >= 0)
-    lowest_other = scale[np.where(on_scale, other_rank, len(scale) - 1).astype(int)]
+    lowest_other = pd.Categorical.from_codes(np.where(on_scale, other_rank, -1).astype(int), categories=policy.quality_scale)
 
     decisions = pd.DataFrame(
         {
@@ -190,6 +197,12 @@ def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
     return decisions
 
 
+def _ranks(levels: pd.Series, rank: dict[str, int]) -> np.ndarray:
+    """Scale position of each level (-1 off the scale), through the categorical's few categories."""
+    per_category = np.array([rank.get(level, -1) for level in levels.cat.categories] + [-1], dtype=float)
+    return per_category[levels.cat.codes.to_numpy()]
+
+
 def _lowest_other_rank(metrics: Metrics, rank: dict[str, int]) -> np.ndarray:
     """Rank of each company's lowest non-main account; +inf with no other account, -1 for a level off the scale."""
     levels = metrics.other_levels
@@ -199,36 +212,31 @@ def _lowest_other_rank(metrics: Metrics, rank: dict[str, int]) -> np.ndarray:
     return np.where(levels.to_numpy(bool), ranks, np.inf).min(axis=1)
 
 
-def _brand_path(metrics: Metrics, brand_by_category: np.ndarray, n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _brand_path(metrics: Metrics, brand_by_category: np.ndarray, n: int) -> tuple[np.ndarray, dict]:
     """Which companies pass on a Brand Zone account, and each company's best such account.
 
     The best account is the one closest to (or furthest over) its own category's brand threshold,
     which is what a sales person wants to see.
     """
     b = metrics.brand_accounts
-    best = {
-        "account_id": np.full(n, None, dtype=object),
-        "category": np.full(n, None, dtype=object),
-        "revenue": np.full(n, np.nan),
-        "threshold": np.full(n, np.nan),
-    }
-    passes = np.zeros(n, bool)
-    if b.empty:
-        return passes, best
-    threshold = brand_by_category[pd.Categorical(b["category"], categories=CATEGORIES).codes]
+    category_code = b["category_code"].to_numpy()
+    threshold = brand_by_category[category_code]
     revenue = b["revenue"].to_numpy(float)
-    ok = revenue >= threshold
     company = b["company"].to_numpy()
-    np.logical_or.at(passes, company, ok)
+    passes = np.zeros(n, bool)
+    np.logical_or.at(passes, company, revenue >= threshold)
+
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(threshold > 0, revenue / threshold, np.inf)
     order = np.lexsort((-ratio, company))
     first = np.ones(len(order), bool)
     first[1:] = company[order][1:] != company[order][:-1]
-    pick = order[first]
-    rows = company[pick]
-    best["account_id"][rows] = b["account_id"].to_numpy()[pick]
-    best["category"][rows] = b["category"].to_numpy()[pick]
-    best["revenue"][rows] = revenue[pick]
-    best["threshold"][rows] = threshold[pick]
+    best_row = np.full(n, -1)  # row of b, -1 without a Brand Zone account
+    best_row[company[order[first]]] = order[first]
+    best = {
+        "account_id": pd.Categorical.from_codes(best_row, categories=b["account_id"].astype(str)),
+        "category": pd.Categorical.from_codes(np.append(category_code, -1)[best_row], categories=CATEGORIES),
+        "revenue": np.append(revenue, np.nan)[best_row],
+        "threshold": np.append(threshold, np.nan)[best_row],
+    }
     return passes, best

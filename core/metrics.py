@@ -24,10 +24,13 @@ class Metrics:
 
     companies: one row per NIP (sorted), columns listed in ``COMPANY_COLUMNS``.
     rev_c, rev_p: revenue matrix (companies × categories in the published order) in the current
-    and previous 12-month windows; they feed the peer benchmark.
+    and previous 12-month windows.
+    peer_growth: per category, the sorted growth rev_c/rev_p − 1 of every company with rev_p > 0,
+    so that any peer percentile is a cheap look-up.
     other_levels: companies × quality level, True where a non-main account has that level.
     brand_accounts: one row per Brand Zone account with revenue in C: its company's row number
-    (``company``), account_id, its own main category and its revenue there.
+    (``company``), account_id, its own main category (and that category's position in the
+    published order, ``category_code``) and its revenue there.
     """
 
     as_of: pd.Period
@@ -36,6 +39,7 @@ class Metrics:
     rev_p: np.ndarray
     other_levels: pd.DataFrame
     brand_accounts: pd.DataFrame
+    peer_growth: tuple[np.ndarray, ...]
     fingerprint: str = ""
 
     @property
@@ -71,7 +75,10 @@ COMPANY_COLUMNS = [
 
 
 def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> Metrics:
+    # Sorted accounts make every sum and tie-break independent of the order of the upload's rows.
     accounts = dataset.accounts
+    if not accounts["account_id"].is_monotonic_increasing:
+        accounts = accounts.sort_values("account_id", ignore_index=True)
     revenue = dataset.revenue
     as_of = _resolve_as_of(dataset, as_of)
 
@@ -113,7 +120,7 @@ def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> M
     main_prev = np.where(has_c, rev_p[rows, np.maximum(main_cat, 0)], np.nan)
 
     account_total_c = np.bincount(row_account[in_c], weights=amount[in_c], minlength=len(accounts)) / 100
-    main_idx = _main_accounts(company, n_comp, accounts["main_account"].to_numpy(bool), account_total_c, account_ids)
+    main_idx = _main_accounts(company, n_comp, accounts["main_account"].to_numpy(bool), account_total_c)
     main_rows = accounts.iloc[main_idx]
 
     n_accounts = np.bincount(company, minlength=n_comp)
@@ -145,7 +152,7 @@ def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> M
             "growing_quarters": growing_quarters,
             "business_account": main_rows["business_account"].to_numpy(bool),
             "positive_ratings_pct": main_rows["positive_ratings_pct"].to_numpy(float),
-            "quality_main": main_rows["sales_quality"].to_numpy(),
+            "quality_main": pd.Categorical(main_rows["sales_quality"].to_numpy()),
             "suspended": np.bincount(company, weights=accounts["suspended"].to_numpy(float), minlength=n_comp) > 0,
             "transaction_problem_rate": _group_max(company, n_comp, accounts["transaction_problem_rate"].to_numpy(float)),
             "exportable_share": company_share("exportable_share"),
@@ -171,6 +178,7 @@ def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> M
         rev_p=rev_p,
         other_levels=other_levels,
         brand_accounts=_brand_accounts(accounts, company, row_account, row_cat, amount, in_c),
+        peer_growth=_peer_growth(rev_c, rev_p),
         fingerprint=dataset.fingerprint,
     )
 
@@ -187,15 +195,23 @@ def _resolve_as_of(dataset: Dataset, as_of: str | pd.Period | None) -> pd.Period
         raise ValueError(f"as-of month {as_of!r} is not a month (expected YYYY-MM)") from None
 
 
-def _main_accounts(company, n_comp, marked, total_c, account_ids) -> np.ndarray:
-    """Row of each company's main account: the marked one, else the largest in C, ties to the smallest id."""
-    id_rank = np.argsort(np.argsort(account_ids.astype(str), kind="stable"), kind="stable")
-    order = np.lexsort((id_rank, -total_c, ~marked, company))
+def _main_accounts(company, n_comp, marked, total_c) -> np.ndarray:
+    """Row of each company's main account: the marked one, else the largest in C. Accounts are
+    sorted by id and lexsort is stable, so a tie goes to the smallest id."""
+    order = np.lexsort((-total_c, ~marked, company))
     first = np.ones(len(order), bool)
     first[1:] = company[order][1:] != company[order][:-1]
     main = order[first]
     assert len(main) == n_comp
     return main
+
+
+def _peer_growth(rev_c: np.ndarray, rev_p: np.ndarray) -> tuple[np.ndarray, ...]:
+    out = []
+    for j in range(N_CAT):
+        has = rev_p[:, j] > 0
+        out.append(np.sort(rev_c[has, j] / rev_p[has, j] - 1))
+    return tuple(out)
 
 
 def _group_max(group: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
@@ -206,9 +222,10 @@ def _group_max(group: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
 
 def _brand_accounts(accounts, company, row_account, row_cat, amount, in_c) -> pd.DataFrame:
     brand = accounts["brand_zone"].to_numpy(bool)
-    columns = ["company", "account_id", "category", "revenue"]
+    columns = ["company", "account_id", "category", "category_code", "revenue"]
     if not brand.any():
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(columns, ["int64", "str", "str", "float64"])})
+        dtypes = ["int64", "str", "str", "int64", "float64"]
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(columns, dtypes)})
     brand_rows = np.flatnonzero(brand)
     slot = np.full(len(accounts), -1)
     slot[brand_rows] = np.arange(len(brand_rows))
@@ -223,6 +240,7 @@ def _brand_accounts(accounts, company, row_account, row_cat, amount, in_c) -> pd
             "company": company[keep],
             "account_id": accounts["account_id"].to_numpy()[keep],
             "category": np.asarray(CATEGORIES, dtype=object)[own_main[has]],
+            "category_code": own_main[has],
             "revenue": by_cat[has, own_main[has]] / 100,
         }
     )

@@ -1,0 +1,108 @@
+"""Command line: `python -m core evaluate | policy | sample`.
+
+Exit codes: 0 success, 2 bad input (the problems go to stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .dataset import DataError
+from .decide import DECISION_COLUMNS
+from .explain import by_category, path_counts, status_counts
+from .metrics import compute_metrics
+from .policy import Policy, PolicyError
+
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core", description="Allegro Diamond Partners eligibility")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ev = sub.add_parser("evaluate", help="decide every company of a dataset and write the decisions file")
+    ev.add_argument("--accounts", required=True, help="accounts table (CSV, XLSX or Parquet)")
+    ev.add_argument("--revenue", help="revenue table (leave out when --accounts is a workbook with both sheets)")
+    ev.add_argument("--policy", help="policy file (YAML or JSON); default: the published policy")
+    ev.add_argument("--as-of", help="as-of month YYYY-MM; default: the latest month in the revenue table")
+    ev.add_argument("--out", help="decisions CSV to write; default: standard output")
+
+    sub.add_parser("policy", help="print the default (published) policy as YAML")
+
+    sm = sub.add_parser("sample", help="write a synthetic dataset (accounts.csv, revenue.csv)")
+    sm.add_argument("--companies", type=int, default=3000)
+    sm.add_argument("--seed", type=int, default=7)
+    sm.add_argument("--out", required=True, help="folder to write into")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "evaluate":
+            return _evaluate(args)
+        if args.command == "policy":
+            sys.stdout.write(Policy.default().to_yaml())
+            return 0
+        return _sample(args)
+    except DataError as exc:
+        _print_problems([str(p) for p in exc.problems])
+    except PolicyError as exc:
+        _print_problems(exc.problems)
+    except (ValueError, OSError) as exc:
+        _print_problems([str(exc)])
+    return EXIT_BAD_INPUT
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .loading import load_dataset
+
+    policy = Policy.load(args.policy) if args.policy else Policy.default()
+    for path in filter(None, (args.accounts, args.revenue)):
+        if not Path(path).is_file():
+            raise ValueError(f"{path}: no such file")
+    dataset = load_dataset(args.accounts, args.revenue, policy)
+    metrics = compute_metrics(dataset, args.as_of)
+    from .decide import decide
+
+    decisions = decide(metrics, policy)
+    out = decisions[DECISION_COLUMNS + [c for c in decisions.columns if c not in DECISION_COLUMNS]]
+    if args.out:
+        out.to_csv(args.out, index=False)
+    else:
+        out.to_csv(sys.stdout, index=False)
+    summary = sys.stderr if not args.out else sys.stdout
+    _print_summary(decisions, metrics, policy, summary)
+    return 0
+
+
+def _print_summary(decisions: pd.DataFrame, metrics, policy: Policy, stream) -> None:
+    first, last = metrics.current_window
+    counts = status_counts(decisions)
+    paths = path_counts(decisions)
+    print(f"{policy.name} — as of {metrics.as_of} (window {first}..{last})", file=stream)
+    print(
+        f"{len(decisions)} companies: {counts['qualified']} qualified "
+        f"({', '.join(f'{k} {v}' for k, v in paths.items())}), {counts['review']} review, "
+        f"{counts['not_qualified']} not qualified",
+        file=stream,
+    )
+    table = by_category(decisions)[["category", "companies", "qualified", "review", "not_qualified"]]
+    print(table.to_string(index=False), file=stream)
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from .sample import write_sample
+
+    if args.companies < 1:
+        raise ValueError("--companies must be at least 1")
+    write_sample(args.out, companies=args.companies, seed=args.seed)
+    print(f"wrote {args.companies} companies to {args.out}")
+    return 0
+
+
+def _print_problems(messages: list[str]) -> None:
+    print(f"error: {len(messages)} problem(s) in the input:", file=sys.stderr)
+    for m in messages:
+        print(f"  - {m}", file=sys.stderr)

@@ -1,0 +1,208 @@
+"""Views of a decision that people ask for: why one company got its status, who is close to
+qualifying, what a scenario changes, and counts per category. Plain functions over the frames
+`decide` returns, so the dashboard, the CLI and notebooks share them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .decide import FLAGS, REASONS, STATUSES
+from .formatting import pct as _pct
+from .formatting import pln as _pln
+from .formatting import yes_no as _yes
+from .policy import ASSUMPTION, CATEGORIES, PUBLISHED, Policy
+
+PATH_NAMES = ["standard", "conditional", "brand"]
+
+
+def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
+    """Every criterion for one company: actual value, requirement, whether it passes, and whether the
+    rule is published or our reading. ``row`` is one row of `decide`'s output."""
+    cr, gr, fl = policy.criteria, policy.growth, policy.flags
+    growth = row["growth"]
+    items = [
+        ("Revenue", "Main-category revenue ≥ company threshold (standard path)",
+         _pln(row["main_category_revenue"]), _pln(row["company_threshold"]), row["standard_ok"], PUBLISHED),
+        ("Revenue", "…or ≥ conditional threshold and main-category growth above the peer benchmark",
+         f"{_pln(row['main_category_revenue'])}, growth {_pct(row['main_category_growth'])}",
+         f"{_pln(row['conditional_threshold'])}, growth > {_pct(row['peer_benchmark'])} "
+         f"(peer percentile {policy.conditional.peer_percentile:g})",
+         row["conditional_ok"], ASSUMPTION),
+        ("Revenue", "…or one Brand Zone account ≥ brand threshold in its own main category",
+         "no Brand Zone account with revenue" if pd.isna(row["brand_account_id"])
+         else f"{row['brand_account_id']}: {_pln(row['brand_revenue'])} in {row['brand_category']}",
+         _pln(row["brand_account_threshold"]), row["brand_ok"], PUBLISHED),
+        ("Quality", "Main account is an active Business Account", _yes(row["business_account"]), "yes",
+         row["business_account"], PUBLISHED),
+        ("Quality", "Positive ratings of the main account, last 12 months",
+         f"{row['positive_ratings_pct']:.2f} %", f"≥ {cr.min_positive_ratings_pct:g} %", row["ratings_ok"], PUBLISHED),
+        ("Quality", "Sales quality of the main account", row["quality_main"], f"≥ {cr.min_quality_main}",
+         row["quality_main_ok"], PUBLISHED),
+        ("Quality", "Sales quality of every other account",
+         "no other account" if pd.isna(row["lowest_other_quality"]) else row["lowest_other_quality"], f"≥ {cr.min_quality_other}", row["quality_other_ok"], PUBLISHED),
+        ("Growth", "Revenue history in the previous 12 months", _pln(row["total_prev_revenue"]), "> 0 PLN",
+         row["history_ok"], ASSUMPTION),
+        ("Growth", "Total revenue growth, 12 months on 12 months", _pct(growth), f"> {_pct(gr.min_yoy_growth)}",
+         bool(growth > gr.min_yoy_growth) if pd.notna(growth) else False, ASSUMPTION),
+        ("Growth", "Quarters beating the same quarter a year earlier", f"{int(row['growing_quarters'])} of 4",
+         f"≥ {gr.min_growing_quarters} of 4", row["growing_quarters"] >= gr.min_growing_quarters, ASSUMPTION),
+        ("Flag", "No account suspended", _yes(not row["flag_suspended"]), "yes", not row["flag_suspended"], PUBLISHED),
+        ("Flag", "Transaction problem rate, worst account", _pct(row["transaction_problem_rate"]),
+         f"≤ {_pct(fl.max_transaction_problem_rate)}", not row["flag_transaction_problems"], ASSUMPTION),
+        ("Flag", "Exportable share of the assortment (revenue-weighted)", _pct(row["exportable_share"]),
+         f"≥ {_pct(fl.min_exportable_share)}", not row["flag_export"], ASSUMPTION),
+        ("Flag", "Share of products in condition New (revenue-weighted)", _pct(row["new_condition_share"]),
+         f"≥ {_pct(fl.min_new_condition_share)}", not row["flag_condition"], ASSUMPTION),
+    ]
+    frame = pd.DataFrame(items, columns=["group", "criterion", "actual", "required", "passed", "source"])
+    frame["passed"] = frame["passed"].astype(bool)
+    return frame
+
+
+def revenue_gaps(row: pd.Series) -> pd.DataFrame:
+    """How far one company is from each revenue path, in PLN and as a share of the threshold."""
+    rows = [
+        ("standard", row["company_threshold"], row["main_category_revenue"], True),
+        ("conditional", row["conditional_threshold"], row["main_category_revenue"],
+         bool(row["main_category_growth"] > row["peer_benchmark"])),
+        ("brand", row["brand_account_threshold"], row["brand_revenue"], pd.notna(row["brand_account_id"])),
+    ]
+    frame = pd.DataFrame(rows, columns=["path", "threshold", "revenue", "other_condition_met"])
+    frame["gap"] = (frame["threshold"] - frame["revenue"].fillna(0)).clip(lower=0)
+    frame["gap_pct"] = np.where(frame["threshold"] > 0, frame["gap"] / frame["threshold"], 0.0)
+    frame["passes"] = [bool(row["standard_ok"]), bool(row["conditional_ok"]), bool(row["brand_ok"])]
+    return frame
+
+
+def near_misses(decisions: pd.DataFrame, within: float = 0.2) -> pd.DataFrame:
+    """Companies that pass every quality gate with no flag and miss a revenue path by at most
+    ``within`` (a fraction of that path's threshold): prospects for the sales team."""
+    d = decisions
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shortfalls = pd.DataFrame(
+            {
+                "standard": (d["company_threshold"] - d["main_category_revenue"]) / d["company_threshold"],
+                "conditional": np.where(
+                    d["main_category_growth"] > d["peer_benchmark"],
+                    (d["conditional_threshold"] - d["main_category_revenue"]) / d["conditional_threshold"],
+                    np.nan,
+                ),
+                "brand": (d["brand_account_threshold"] - d["brand_revenue"]) / d["brand_account_threshold"],
+            },
+            index=d.index,
+        )
+    nearest = shortfalls.min(axis=1, skipna=True)
+    candidates = (~d["revenue_ok"]) & d["gates_ok"] & (d["flags"].astype(str) == "") & (nearest <= within)
+    picked = d.loc[candidates, ["nip", "company_name", "main_category", "main_category_revenue", "growth"]].copy()
+    best = shortfalls.loc[candidates].idxmin(axis=1)
+    picked["nearest_path"] = best
+    threshold_col = best.map({"standard": "company_threshold", "conditional": "conditional_threshold",
+                              "brand": "brand_account_threshold"})
+    sub = d.loc[candidates]
+    picked["threshold"] = [sub.at[i, c] for i, c in threshold_col.items()]
+    picked["shortfall_pct"] = nearest[candidates]
+    picked["shortfall"] = picked["shortfall_pct"] * picked["threshold"]
+    return picked.sort_values("shortfall_pct", ignore_index=True)
+
+
+def _tokens(value) -> set[str]:
+    return set(str(value).split("|")) - {""}
+
+
+def compare(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
+    """Companies whose status differs between two decisions of the same metrics, with what changed."""
+    b = baseline.set_index("nip")
+    s = scenario.set_index("nip").reindex(b.index)
+    changed = b["status"].astype(str) != s["status"].astype(str)
+    b, s = b[changed], s[changed]
+    out = pd.DataFrame(
+        {
+            "nip": b.index,
+            "company_name": b["company_name"].to_numpy(),
+            "main_category": b["main_category"].to_numpy(),
+            "main_category_revenue": b["main_category_revenue"].to_numpy(),
+            "baseline": b["status"].astype(str).to_numpy(),
+            "scenario": s["status"].astype(str).to_numpy(),
+        }
+    )
+    out["change"] = np.select(
+        [out["scenario"] == "qualified", out["baseline"] == "qualified"], ["enters", "leaves"], "moves"
+    )
+    out["what_changed"] = [
+        _what_changed(b_reasons, s_reasons, b_flags, s_flags)
+        for b_reasons, s_reasons, b_flags, s_flags in zip(b["reasons"], s["reasons"], b["flags"], s["flags"])
+    ]
+    rank = out["change"].map({"enters": 0, "leaves": 1, "moves": 2})
+    return out.assign(_rank=rank).sort_values(["_rank", "main_category_revenue"], ascending=[True, False]).drop(
+        columns="_rank").reset_index(drop=True)
+
+
+def _what_changed(b_reasons, s_reasons, b_flags, s_flags) -> str:
+    parts = []
+    for label, before, after, names in (("fails", b_reasons, s_reasons, REASONS), ("flag", b_flags, s_flags, FLAGS)):
+        added, removed = _tokens(after) - _tokens(before), _tokens(before) - _tokens(after)
+        parts += [f"now {label} {n}" for n in names if n in added]
+        parts += [f"no longer {label} {n}" if label == "flag" else f"now passes {n}" for n in names if n in removed]
+    return "; ".join(parts)
+
+
+def by_category(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Companies per main category (published order): by status and, for those passing revenue, by path."""
+    cat = decisions["main_category"]
+    status = pd.crosstab(cat, decisions["status"].astype(str)).reindex(index=CATEGORIES, columns=STATUSES, fill_value=0)
+    qualified_paths = decisions[decisions["status"] == "qualified"]
+    paths = pd.crosstab(qualified_paths["main_category"], qualified_paths["path"].astype(str))
+    paths = paths.reindex(index=CATEGORIES, columns=PATH_NAMES, fill_value=0).add_prefix("qualified_")
+    out = pd.concat([status, paths], axis=1)
+    out.insert(0, "companies", out[STATUSES].sum(axis=1))
+    out.index.name = "category"
+    return out.reset_index()
+
+
+def compare_by_category(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
+    """Qualified companies per category under the baseline and the scenario, with the difference."""
+    b = by_category(baseline).set_index("category")["qualified"]
+    s = by_category(scenario).set_index("category")["qualified"]
+    out = pd.DataFrame({"baseline": b, "scenario": s})
+    out["delta"] = out["scenario"] - out["baseline"]
+    return out.reset_index()
+
+
+FUNNEL_STAGES = [
+    ("All companies", None),
+    ("Revenue in the last 12 months", "has_revenue"),
+    ("Revenue threshold (any path)", "revenue_ok"),
+    ("Business Account", "business_account"),
+    ("Positive ratings", "ratings_ok"),
+    ("Quality, main account", "quality_main_ok"),
+    ("Quality, other accounts", "quality_other_ok"),
+    ("Steady growth", "growth_ok"),
+    ("No flag (qualified)", "no_flag"),
+]
+
+
+def funnel(decisions: pd.DataFrame) -> pd.DataFrame:
+    """How many companies pass each criterion in turn (each stage keeps those passing all before it)."""
+    passing = pd.Series(True, index=decisions.index)
+    rows = []
+    for label, column in FUNNEL_STAGES:
+        if column == "has_revenue":
+            passing &= decisions["main_category"].notna()
+        elif column == "no_flag":
+            passing &= decisions["flags"].astype(str) == ""
+        elif column is not None:
+            passing &= decisions[column].astype(bool)
+        rows.append((label, int(passing.sum())))
+    return pd.DataFrame(rows, columns=["stage", "companies"])
+
+
+def status_counts(decisions: pd.DataFrame) -> dict[str, int]:
+    counts = decisions["status"].astype(str).value_counts()
+    return {s: int(counts.get(s, 0)) for s in STATUSES}
+
+
+def path_counts(decisions: pd.DataFrame) -> dict[str, int]:
+    qualified = decisions[decisions["status"] == "qualified"]
+    counts = qualified["path"].astype(str).value_counts()
+    return {p: int(counts.get(p, 0)) for p in PATH_NAMES}

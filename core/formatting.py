@@ -1,0 +1,25 @@
+"""Numbers for people: PLN with thousands separators, percentages (shared by the CLI and the UI)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+NBSP = "\u00a0"
+
+
+def pln(value, decimals: int = 0) -> str:
+    """1234567.8 -> '1 234 568 PLN' (thin spaces keep the figure on one line)."""
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{value:,.{decimals}f}".replace(",", NBSP) + f"{NBSP}PLN"
+
+
+def pct(fraction, decimals: int = 1) -> str:
+    """0.123 -> '12.3 %'."""
+    if fraction is None or pd.isna(fraction):
+        return "—"
+    return f"{fraction * 100:.{decimals}f}{NBSP}%"
+
+
+def yes_no(value) -> str:
+    return "yes" if bool(value) else "no"
