@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .dataset import Dataset
 from .policy import CATEGORIES
@@ -84,13 +86,11 @@ def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> M
 
     nips, company = np.unique(accounts["nip"].to_numpy(dtype=object), return_inverse=True)
     n_comp = len(nips)
-    account_ids = accounts["account_id"].to_numpy(dtype=object)
-    account_pos = pd.Index(account_ids)
 
     # One pass over the revenue rows: where each row falls (account, company, category, window, quarter).
-    row_account = account_pos.get_indexer(revenue["account_id"])
+    row_account = _positions(revenue["account_id"], accounts["account_id"])
     row_company = company[row_account]
-    row_cat = pd.Categorical(revenue["category"], categories=CATEGORIES).codes.astype(np.int64)
+    row_cat = _positions(revenue["category"], pd.Series(CATEGORIES))
     offset = as_of.ordinal - revenue["month"].array.asi8  # 0 = the as-of month
     # Counted in whole grosze: sums of integers are exact, so totals, ties and threshold comparisons
     # do not depend on the order of the rows.
@@ -162,14 +162,9 @@ def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> M
 
     is_other = np.ones(len(accounts), bool)
     is_other[main_idx] = False
-    level = accounts["sales_quality"].astype(str)
-    other_levels = (
-        pd.crosstab(company[is_other], level[is_other].to_numpy()).reindex(range(n_comp), fill_value=0) > 0
-        if is_other.any()
-        else pd.DataFrame(index=range(n_comp))
-    )
-    other_levels.index = range(n_comp)
-    other_levels.columns = [str(c) for c in other_levels.columns]
+    level_code, levels = pd.factorize(accounts["sales_quality"].astype(str), sort=True)
+    counts = np.bincount(company[is_other] * len(levels) + level_code[is_other], minlength=n_comp * len(levels))
+    other_levels = pd.DataFrame(counts.reshape(n_comp, len(levels)) > 0, columns=[str(v) for v in levels])
 
     return Metrics(
         as_of=as_of,
@@ -181,6 +176,14 @@ def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> M
         peer_growth=_peer_growth(rev_c, rev_p),
         fingerprint=dataset.fingerprint,
     )
+
+
+def _positions(values: pd.Series, universe: pd.Series) -> np.ndarray:
+    """Position of each value in ``universe`` (a validated dataset has no value outside it).
+
+    Arrow's hash look-up is about ten times faster than a pandas Index on millions of strings."""
+    found = pc.index_in(pa.array(values, type=pa.large_string()), value_set=pa.array(universe, type=pa.large_string()))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _resolve_as_of(dataset: Dataset, as_of: str | pd.Period | None) -> pd.Period:
