@@ -2,7 +2,7 @@
 
 from .dataset import DataError, Dataset, Problem
 from .decide import DECISION_COLUMNS, decide
-# load_dataset is exported once core/loading.py lands
+from .loading import load_dataset
 from .metrics import Metrics, compute_metrics
 from .policy import CATEGORIES, Policy, PolicyError
 
@@ -18,6 +18,7 @@ __all__ = [
     "compute_metrics",
     "decide",
     "evaluate",
+    "load_dataset",
 ]
 
 
