@@ -12,10 +12,12 @@ from pathlib import Path
 import pandas as pd
 
 from .dataset import DataError
-from .decide import DECISION_COLUMNS
+from .decide import decide
 from .explain import by_category, path_counts, status_counts
+from .loading import load_dataset
 from .metrics import compute_metrics
 from .policy import Policy, PolicyError
+from .sample import SAMPLE_PARAMS, write_sample
 
 EXIT_BAD_INPUT = 2
 
@@ -34,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("policy", help="print the default (published) policy as YAML")
 
     sm = sub.add_parser("sample", help="write a synthetic dataset (accounts.csv, revenue.csv)")
-    sm.add_argument("--companies", type=int, default=3000)
-    sm.add_argument("--seed", type=int, default=7)
+    sm.add_argument("--companies", type=int, default=SAMPLE_PARAMS["companies"])
+    sm.add_argument("--seed", type=int, default=SAMPLE_PARAMS["seed"])
     sm.add_argument("--out", required=True, help="folder to write into")
 
     args = parser.parse_args(argv)
@@ -56,24 +58,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .loading import load_dataset
-
     policy = Policy.load(args.policy) if args.policy else Policy.default()
     for path in filter(None, (args.accounts, args.revenue)):
         if not Path(path).is_file():
             raise ValueError(f"{path}: no such file")
     dataset = load_dataset(args.accounts, args.revenue, policy)
     metrics = compute_metrics(dataset, args.as_of)
-    from .decide import decide
-
     decisions = decide(metrics, policy)
-    out = decisions[DECISION_COLUMNS + [c for c in decisions.columns if c not in DECISION_COLUMNS]]
-    if args.out:
-        out.to_csv(args.out, index=False)
-    else:
-        out.to_csv(sys.stdout, index=False)
-    summary = sys.stderr if not args.out else sys.stdout
-    _print_summary(decisions, metrics, policy, summary)
+    decisions.to_csv(args.out or sys.stdout, index=False)  # the contract's columns come first
+    # The summary goes wherever the decisions don't, so a pipe gets clean CSV.
+    _print_summary(decisions, metrics, policy, sys.stdout if args.out else sys.stderr)
     return 0
 
 
@@ -93,8 +87,6 @@ def _print_summary(decisions: pd.DataFrame, metrics, policy: Policy, stream) -> 
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from .sample import write_sample
-
     if args.companies < 1:
         raise ValueError("--companies must be at least 1")
     write_sample(args.out, companies=args.companies, seed=args.seed)
