@@ -70,7 +70,8 @@ def revenue_gaps(row: pd.Series) -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=["path", "threshold", "revenue", "other_condition_met"])
     frame["gap"] = (frame["threshold"] - frame["revenue"].fillna(0)).clip(lower=0)
-    frame["gap_pct"] = np.where(frame["threshold"] > 0, frame["gap"] / frame["threshold"], 0.0)
+    # No threshold (no main category, no Brand Zone account): no gap either, rather than a 0 % one.
+    frame["gap_pct"] = (frame["gap"] / frame["threshold"]).mask(frame["threshold"] == 0, 0.0)
     frame["passes"] = [bool(row["standard_ok"]), bool(row["conditional_ok"]), bool(row["brand_ok"])]
     return frame
 

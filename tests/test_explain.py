@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from builders import account, dataset, growing_seller, nip
@@ -65,6 +66,7 @@ def test_revenue_gaps_in_pln_and_percent(metrics):
     assert gaps.loc["standard", "gap_pct"] == pytest.approx(0.05)
     assert gaps.loc["conditional", "gap"] == 0 and not gaps.loc["conditional", "other_condition_met"]
     assert not gaps.loc["brand", "passes"]
+    assert pd.isna(gaps.loc["brand", "gap"]) and pd.isna(gaps.loc["brand", "gap_pct"])  # no Brand Zone account
 
 
 def test_near_misses_pass_everything_but_revenue_within_the_margin(metrics):

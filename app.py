@@ -1,0 +1,45 @@
+"""Diamond Partners Explorer — the dashboard. Run it with `make run` (or `streamlit run app.py`)."""
+
+import streamlit as st
+
+from ui import state
+
+st.set_page_config(page_title="Diamond Partners Explorer", layout="wide", page_icon="💎")
+
+
+def _auth_required() -> bool:
+    """Sign-in is on only when .streamlit/secrets.toml has an [auth] section (docs/auth.md)."""
+    try:
+        return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no or unreadable secrets: no sign-in
+        return False
+
+
+if _auth_required():
+    if not st.user.is_logged_in:
+        st.title("Diamond Partners Explorer")
+        st.write("Sign in to use the explorer.")
+        st.button("Log in", on_click=st.login, type="primary")
+        st.stop()
+    st.sidebar.button("Log out", on_click=st.logout)
+
+state.init()
+
+page = st.navigation(
+    [
+        st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:"),
+        st.Page("app_pages/whatif.py", title="What-if", icon=":material/tune:"),
+        st.Page("app_pages/seller.py", title="Seller check", icon=":material/person_search:"),
+    ]
+)
+
+with st.sidebar:
+    st.caption("Active dataset")
+    st.text(state.dataset().name)  # may hold a file name: user text, shown as plain text
+    st.caption("As-of month")
+    st.text(state.as_of())
+    st.caption("Scenario")
+    st.text(state.scenario_name())
+
+page.run()

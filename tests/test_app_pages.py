@@ -1,0 +1,333 @@
+"""AppTest tests of every page: it renders, the controls change the counts exactly as `core.decide`
+computes them, a good upload replaces the data and a bad one shows its problems and keeps the old."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import Policy, compute_metrics, decide
+from core.explain import checklist as checklist_of
+from core.explain import near_misses, status_counts
+from core.formatting import pln
+from core.loading import load_dataset
+from core.sample import generate
+from ui import state
+from ui import components
+from ui.components import STATUS_MD
+
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def sample():
+    dataset = load_dataset(state.SAMPLE_DIR / "accounts.csv", state.SAMPLE_DIR / "revenue.csv")
+    return dataset, compute_metrics(dataset)
+
+
+def qualified_under(metrics, policy: Policy) -> int:
+    return status_counts(decide(metrics, policy))["qualified"]
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, f"no metric {label!r} among {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def count(at: AppTest, label: str) -> int:
+    return int(metric(at, label).replace(" ", "").replace("\u00a0", ""))
+
+
+def app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def small_upload():
+    """A small generated dataset in the upload format (150 companies)."""
+    accounts, revenue = generate(companies=150, seed=11)
+    return accounts, revenue
+
+
+# -- every page renders ------------------------------------------------------------------------
+
+
+def test_overview_renders_the_sample(sample):
+    dataset, metrics = sample
+    at = app()
+    assert at.title[0].value.endswith("Overview")
+    assert count(at, "Companies (NIPs)") == len(metrics.companies)
+    assert count(at, "Accounts") == len(dataset.accounts)
+    assert metric(at, "As-of month") == str(metrics.as_of)
+    counts = status_counts(decide(metrics, Policy.default()))
+    assert count(at, STATUS_MD["qualified"]) == counts["qualified"]
+    assert count(at, STATUS_MD["review"]) == counts["review"]
+    assert count(at, STATUS_MD["not_qualified"]) == counts["not_qualified"]
+    assert len(at.get("plotly_chart")) == 3
+    assert at.sidebar.text[0].value == state.SAMPLE_NAME
+
+
+@pytest.mark.parametrize("page, title", [
+    ("app_pages/data.py", "Data"), ("app_pages/whatif.py", "What-if scenarios"), ("app_pages/seller.py", "Seller check"),
+])
+def test_each_page_renders(page, title):
+    at = app(page)
+    assert at.title[0].value.endswith(title)
+
+
+# -- What-if: the counts follow core.decide -----------------------------------------------------
+
+
+def test_scale_slider_changes_the_count_as_decide_does(sample):
+    _, metrics = sample
+    at = app("app_pages/whatif.py")
+    baseline = qualified_under(metrics, Policy.default())
+    assert count(at, "Qualified — baseline") == baseline
+    assert count(at, "Qualified — scenario") == baseline
+
+    at.slider(key="w:scale").set_value(150).run()
+    expected = qualified_under(metrics, Policy.default().scaled(1.5))
+    assert expected != baseline
+    assert count(at, "Qualified — scenario") == expected
+    assert count(at, "Qualified — baseline") == baseline
+
+    # The scenario survives a page switch: the overview shows the same count.
+    at.switch_page("app_pages/overview.py").run()
+    assert count(at, STATUS_MD["qualified"]) == expected
+    at.switch_page("app_pages/whatif.py").run()
+    assert at.slider(key="w:scale").value == 150
+
+    at.button(key="reset_scenario").click().run()
+    assert count(at, "Qualified — scenario") == baseline
+    assert at.slider(key="w:scale").value == 100
+
+
+def test_category_threshold_slider_changes_the_count_as_decide_does(sample):
+    _, metrics = sample
+    at = app("app_pages/whatif.py")
+    at.selectbox(key="whatif_category").select("Fashion").run()
+    at.slider(key="w:categories/Fashion/company").set_value(600_000).run()
+    assert not at.exception
+    # The conditional threshold (800 000) was clamped to the new company threshold.
+    assert at.slider(key="w:categories/Fashion/conditional").value == 600_000
+    policy = Policy.from_dict({"categories": {"Fashion": {"company": 600_000, "conditional": 600_000}}})
+    expected = qualified_under(metrics, policy)
+    assert expected != qualified_under(metrics, Policy.default())
+    assert count(at, "Qualified — scenario") == expected
+
+    # A conditional threshold above the company one is clamped back, never an invalid policy.
+    at.slider(key="w:categories/Fashion/conditional").set_value(5_000_000).run()
+    assert not at.exception and not at.error
+    assert at.slider(key="w:categories/Fashion/conditional").value == 600_000
+    assert count(at, "Qualified — scenario") == expected
+
+
+def test_other_rule_controls_change_the_count_as_decide_does(sample):
+    _, metrics = sample
+    at = app("app_pages/whatif.py")
+    at.slider(key="w:growth/min_growing_quarters").set_value(0).run()
+    at.select_slider(key="w:criteria/min_quality_main").set_value("Neutral").run()
+    at.slider(key="w:criteria/min_positive_ratings_pct").set_value(97.0).run()
+    policy = Policy.from_dict({
+        "growth": {"min_growing_quarters": 0},
+        "criteria": {"min_quality_main": "Neutral", "min_positive_ratings_pct": 97.0},
+    })
+    assert count(at, "Qualified — scenario") == qualified_under(metrics, policy)
+    # Every control carries help saying whether its rule is published or our assumption.
+    for slider in list(at.slider) + list(at.select_slider):
+        assert slider.help and ("Published rule." in slider.help or "Our assumption" in slider.help
+                                or "Our what-if" in slider.help), slider.label
+
+
+def test_whatif_lists_who_enters(sample):
+    _, metrics = sample
+    at = app("app_pages/whatif.py")
+    at.slider(key="w:scale").set_value(50).run()
+    changes = [d for d in at.dataframe if "what_changed" in d.value.columns]
+    assert changes
+    frame = changes[0].value
+    baseline = decide(metrics, Policy.default())
+    scenario = decide(metrics, Policy.default().scaled(0.5))
+    entering = set(scenario.loc[scenario["status"] == "qualified", "nip"]) - set(
+        baseline.loc[baseline["status"] == "qualified", "nip"])
+    assert set(frame.loc[frame["change"] == "enters", "nip"]) == entering
+    assert frame.loc[frame["change"] == "enters", "what_changed"].str.contains("now passes revenue").all()
+
+
+# -- Data: uploads --------------------------------------------------------------------------------
+
+
+def upload(at: AppTest, accounts: tuple | None, revenue: tuple | None = None) -> AppTest:
+    at.file_uploader(key="upload_accounts").set_value(accounts)
+    at.file_uploader(key="upload_revenue").set_value(revenue)
+    at.run()
+    at.button(key="load_upload").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_good_upload_replaces_the_data(sample, small_upload):
+    dataset, _ = sample
+    accounts, revenue = small_upload
+    at = app("app_pages/data.py")
+    assert count(at, "Accounts") == len(dataset.accounts)
+    upload(at, ("accounts.csv", csv_bytes(accounts), "text/csv"), ("revenue.csv", csv_bytes(revenue), "text/csv"))
+    assert count(at, "Accounts") == len(accounts)
+    assert at.text[0].value == "Upload: accounts.csv + revenue.csv"
+    assert not at.error
+
+    at.switch_page("app_pages/overview.py").run()
+    expected = decide(compute_metrics(load_dataset(accounts, revenue)), Policy.default())
+    assert count(at, "Companies (NIPs)") == len(expected)
+    assert count(at, STATUS_MD["qualified"]) == status_counts(expected)["qualified"]
+
+    at.switch_page("app_pages/data.py").run()
+    at.button(key="use_sample").click().run()
+    assert count(at, "Accounts") == len(dataset.accounts)
+
+
+def test_excel_workbook_with_both_sheets_is_accepted(small_upload):
+    accounts, revenue = small_upload
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        accounts.to_excel(writer, sheet_name="accounts", index=False)
+        revenue.to_excel(writer, sheet_name="revenue", index=False)
+    at = app("app_pages/data.py")
+    upload(at, ("book.xlsx", buffer.getvalue(),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), None)
+    assert not at.error
+    assert count(at, "Accounts") == len(accounts)
+
+
+def test_bad_upload_shows_the_problems_and_keeps_the_old_data(sample, small_upload):
+    dataset, _ = sample
+    accounts, revenue = small_upload
+    bad = accounts.astype({"nip": object, "positive_ratings_pct": object})
+    bad.loc[3, "nip"] = "1234567890"  # wrong checksum
+    bad.loc[5, "positive_ratings_pct"] = "lots"
+    at = app("app_pages/data.py")
+    upload(at, ("accounts.csv", csv_bytes(bad), "text/csv"), ("revenue.csv", csv_bytes(revenue), "text/csv"))
+    assert at.error, "the problems are announced"
+    problems = [d.value for d in at.dataframe if list(d.value.columns) == ["file", "row", "column", "value", "problem"]]
+    assert problems, "the problems table is shown"
+    table = problems[0]
+    assert {"nip", "positive_ratings_pct"} <= set(table["column"])
+    assert 5 in set(table["row"]) and 7 in set(table["row"])  # header is row 1
+    assert count(at, "Accounts") == len(dataset.accounts)
+    assert at.text[0].value == state.SAMPLE_NAME
+    assert any(b.label == "⬇ CSV" for b in at.get("download_button"))
+
+
+def test_bad_upload_after_a_good_one_keeps_the_good_one(small_upload):
+    accounts, revenue = small_upload
+    at = app("app_pages/data.py")
+    upload(at, ("accounts.csv", csv_bytes(accounts), "text/csv"), ("revenue.csv", csv_bytes(revenue), "text/csv"))
+    upload(at, ("accounts.csv", b"not,a\naccounts,file\n", "text/csv"), ("revenue.csv", csv_bytes(revenue), "text/csv"))
+    assert at.error
+    assert count(at, "Accounts") == len(accounts)
+    assert at.text[0].value == "Upload: accounts.csv + revenue.csv"
+
+
+def test_as_of_month_changes_the_windows(sample):
+    _, metrics = sample
+    earlier = str(metrics.as_of - 3)
+    at = app("app_pages/data.py")
+    at.selectbox(key="as_of_select").select(earlier).run()
+    at.switch_page("app_pages/overview.py").run()
+    assert metric(at, "As-of month") == earlier
+    assert at.session_state["as_of"] == earlier
+
+
+# -- Seller check ---------------------------------------------------------------------------------
+
+
+def test_seller_search_shows_the_company(sample):
+    dataset, metrics = sample
+    decisions = decide(metrics, Policy.default())
+    row = decisions[decisions["status"] == "qualified"].iloc[0]
+    at = app("app_pages/seller.py")
+    at.text_input(key="seller_query").input(row["nip"]).run()
+    assert not at.exception
+    assert metric(at, "Company") == components.literal(row["company_name"])  # Markdown-escaped, shown literally
+    assert metric(at, "NIP") == row["nip"]
+    checklist = [d.value for d in at.dataframe if "criterion" in d.value.columns][0]
+    assert len(checklist) == 14
+    assert checklist["passed"].tolist() == checklist_of(row, Policy.default())["passed"].tolist()
+    assert len(at.get("plotly_chart")) == 2
+    accounts = [d.value for d in at.dataframe if "revenue_current_window" in d.value.columns][0]
+    assert len(accounts) == row["n_accounts"]
+
+
+def test_seller_check_under_baseline_or_scenario(sample):
+    _, metrics = sample
+    baseline = decide(metrics, Policy.default())
+    scenario = decide(metrics, Policy.default().scaled(2.0))
+    gone = baseline[baseline["standard_ok"] & ~scenario["standard_ok"]].iloc[0]
+    at = app("app_pages/whatif.py")
+    at.slider(key="w:scale").set_value(200).run()
+    at.switch_page("app_pages/seller.py").run()
+    at.text_input(key="seller_query").input(gone["nip"]).run()
+    checklist = [d.value for d in at.dataframe if "criterion" in d.value.columns][0]
+    assert not checklist["passed"].iloc[0]  # standard path fails at twice the thresholds
+    assert checklist["required"].iloc[0] == pln(2 * gone["company_threshold"])
+    at.radio(key="seller_policy").set_value("baseline").run()
+    checklist = [d.value for d in at.dataframe if "criterion" in d.value.columns][0]
+    assert checklist["passed"].iloc[0]
+    assert checklist["required"].iloc[0] == pln(gone["company_threshold"])
+
+
+def test_near_misses_follow_the_slider(sample):
+    _, metrics = sample
+    decisions = decide(metrics, Policy.default())
+    at = app("app_pages/seller.py")
+    at.slider(key="near_within").set_value(10).run()
+    shown = [d.value for d in at.dataframe if "shortfall_pct" in d.value.columns][0]
+    assert shown["nip"].tolist() == near_misses(decisions, 0.10)["nip"].tolist()
+
+
+def test_user_text_is_never_rendered_as_markdown(small_upload):
+    accounts, revenue = small_upload
+    accounts = accounts.copy()
+    evil = "**Bold** <img src=x onerror=alert(1)> [link](http://x)"
+    accounts["account_name"] = accounts["account_name"].astype(object)
+    accounts.loc[0, "account_name"] = evil
+    at = app("app_pages/data.py")
+    upload(at, ("<b>accounts</b>.csv", csv_bytes(accounts), "text/csv"), ("revenue.csv", csv_bytes(revenue), "text/csv"))
+    assert at.text[0].value.startswith("Upload: <b>accounts</b>.csv")
+    at.switch_page("app_pages/seller.py").run()
+    at.text_input(key="seller_query").input(accounts.loc[0, "account_id"]).run()
+    shown = [m for m in at.markdown if "Bold" in m.value or "<b>" in m.value]
+    assert not shown
+
+
+def test_a_slider_move_reuses_the_cached_metrics(monkeypatch):
+    calls = []
+    real = state.compute_metrics
+
+    def counting(dataset, as_of=None):
+        calls.append(as_of)
+        return real(dataset, as_of)
+
+    monkeypatch.setattr(state, "compute_metrics", counting)
+    state.metrics_for.clear()
+    state.baseline_decisions_for.clear()
+    at = app("app_pages/whatif.py")
+    assert len(calls) == 1
+    for value in (120, 80, 150):
+        at.slider(key="w:scale").set_value(value).run()
+    at.slider(key="w:growth/min_growing_quarters").set_value(2).run()
+    assert not at.exception
+    assert len(calls) == 1, "only decide runs on a slider move"

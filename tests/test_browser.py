@@ -1,0 +1,311 @@
+"""End-to-end: a real `streamlit run` server driven by Chromium through Playwright.
+
+Opens every page (screenshots in tests/artifacts/), uploads files through the uploader, moves a
+slider with the keyboard, searches a seller, and checks that two browser sessions with different
+uploads each see only their own data. Needs Debian's /usr/bin/chromium (`.ci/run` installs it):
+skipped without it on a developer machine, failed without it in CI.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from core.sample import generate
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+WAIT_MS = 30_000
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+expect.set_options(timeout=WAIT_MS)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory):
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server_url):
+    # A tall window so one screenshot shows a whole page (Streamlit scrolls inside its own container).
+    context = browser.new_context(viewport={"width": 1500, "height": 2400})
+    page = context.new_page()
+    page.goto(server_url)
+    wait_ready(page)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def uploads(tmp_path_factory):
+    """Two small generated datasets in the upload format, as CSV files (tests may write files)."""
+    folder = tmp_path_factory.mktemp("uploads")
+    out = {}
+    for name, companies, seed in (("a", 40, 101), ("b", 70, 202)):
+        accounts, revenue = generate(companies=companies, seed=seed)
+        paths = folder / f"accounts_{name}.csv", folder / f"revenue_{name}.csv"
+        accounts.to_csv(paths[0], index=False)
+        revenue.to_csv(paths[1], index=False)
+        out[name] = (paths, accounts)
+    bad = folder / "accounts_bad.csv"
+    bad.write_text("account_id,nip\nx,123\n", encoding="utf-8")
+    out["bad"] = bad
+    return out
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+
+def wait_ready(page) -> None:
+    """Wait until the script has finished running (the 'Running…' indicator is gone)."""
+    expect(page.locator('[data-testid="stApp"]')).to_be_visible()
+    page.wait_for_timeout(150)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0)
+    expect(page.locator('[data-testid="stMainBlockContainer"] h1').first).to_be_visible()
+
+
+def go(page, title: str) -> None:
+    """Navigate with the sidebar (a full reload would start a new session)."""
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+    expect(page.locator('[data-testid="stMainBlockContainer"] h1').first).to_contain_text(
+        {"Seller check": "Seller check", "What-if": "What-if", "Data": "Data", "Overview": "Overview"}[title])
+    wait_ready(page)
+
+
+def metric(page, label: str):
+    """The value of the metric whose label is exactly ``label``."""
+    exact = page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(f"^\\s*{re.escape(label)}\\s*$"))
+    return page.locator('[data-testid="stMetric"]').filter(has=exact).locator('[data-testid="stMetricValue"]').first
+
+
+def number(page, label: str) -> int:
+    return int("".join(ch for ch in metric(page, label).inner_text() if ch.isdigit()))
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(300)  # let plotly finish drawing
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def upload(page, accounts: Path, revenue: Path | None) -> None:
+    uploaders = page.locator('[data-testid="stFileUploader"]')
+    for i, path in enumerate((accounts, revenue)):
+        if path is None:
+            continue
+        uploaders.nth(i).locator('input[type="file"]').set_input_files(str(path))
+        expect(uploaders.nth(i)).to_contain_text(path.name)  # uploaded, then the app reruns
+        wait_ready(page)
+    button = page.get_by_role("button", name="Use the uploaded data")
+    expect(button).to_be_enabled()
+    button.click()
+    wait_ready(page)
+
+
+# -- tests ------------------------------------------------------------------------------------------
+
+
+def sample_companies() -> str:
+    import pandas as pd
+
+    n = pd.read_csv(ROOT / "sample_data" / "accounts.csv", dtype=str)["nip"].nunique()
+    return f"{n:,}".replace(",", " ")
+
+
+def test_every_page_opens(page):
+    expect(metric(page, "Companies (NIPs)")).to_have_text(sample_companies())
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3)
+    shoot(page, "overview")
+    for title, name in (("Data", "data"), ("What-if", "whatif"), ("Seller check", "seller")):
+        go(page, title)
+        expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+        shoot(page, name)
+
+
+def test_upload_through_the_uploader_changes_the_overview(page, uploads):
+    (accounts_path, revenue_path), accounts = uploads["a"]
+    before = number(page, "Companies (NIPs)")
+    go(page, "Data")
+    accounts_before = metric(page, "Accounts").inner_text()
+    upload(page, uploads["bad"], revenue_path)
+    expect(page.get_by_text("The upload was not used")).to_be_visible()
+    expect(metric(page, "Accounts")).to_have_text(accounts_before)
+    shoot(page, "data_bad_upload")
+    with page.expect_download() as download:  # the problems as an Excel workbook, built on click
+        page.get_by_role("button", name="⬇ Excel").first.click()
+    assert download.value.suggested_filename == "upload_problems.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert rows[0] == ("file", "row", "column", "value", "problem") and len(rows) > 1
+    upload(page, accounts_path, revenue_path)
+    expect(metric(page, "Accounts")).to_have_text(str(len(accounts)))
+    go(page, "Overview")
+    expect(metric(page, "Companies (NIPs)")).to_have_text(str(accounts["nip"].nunique()))
+    assert number(page, "Companies (NIPs)") != before
+    shoot(page, "overview_uploaded")
+
+
+def test_slider_moves_the_scenario(page):
+    go(page, "What-if")
+    baseline = metric(page, "Qualified — scenario").inner_text()
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart_before = chart.inner_text()
+    thumb = page.locator('[data-testid="stSlider"]').filter(has_text="Scale every threshold").get_by_role("slider")
+    thumb.focus()
+    for _ in range(10):  # +5 % a press: 150 %
+        thumb.press("ArrowRight")
+    expect(thumb).to_have_value("150")
+    expect(metric(page, "Qualified — scenario")).not_to_have_text(baseline)
+    wait_ready(page)
+    assert int(metric(page, "Qualified — scenario").inner_text()) < int(baseline)
+    expect(chart).not_to_have_text(chart_before)
+    expect(page.get_by_text("Who enters and who leaves")).to_be_visible()
+    shoot(page, "whatif_scaled")
+    for tab, name in (("All categories", "whatif_table"), ("Other rules", "whatif_rules")):
+        page.get_by_role("tab", name=tab).click()
+        shoot(page, name)
+    scenario = metric(page, "Qualified — scenario").inner_text()
+    go(page, "Overview")  # the scenario survives the page switch
+    expect(metric(page, "Qualified")).to_have_text(scenario)
+
+
+def test_seller_search(page):
+    go(page, "Seller check")
+    box = page.get_by_role("textbox", name="Find a company")
+    box.fill("Sp. z o.o.")
+    box.press("Enter")
+    expect(page.get_by_role("heading", name="Checklist")).to_be_visible()
+    wait_ready(page)
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2)
+    shoot(page, "seller_found")
+
+
+def test_two_sessions_see_only_their_own_data(browser, server_url, uploads):
+    sessions = {}
+    for name in ("a", "b"):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(server_url)
+        wait_ready(page)
+        sessions[name] = (context, page)
+    try:
+        for name, (_, page) in sessions.items():
+            (accounts_path, revenue_path), _ = uploads[name]
+            go(page, "Data")
+            upload(page, accounts_path, revenue_path)
+        for name, (_, page) in sessions.items():
+            _, accounts = uploads[name]
+            go(page, "Overview")
+            expect(metric(page, "Companies (NIPs)")).to_have_text(str(accounts["nip"].nunique()))
+            expect(page.locator('[data-testid="stSidebar"]')).to_contain_text(f"accounts_{name}.csv")
+            other = "b" if name == "a" else "a"
+            expect(page.locator('[data-testid="stSidebar"]')).not_to_contain_text(f"accounts_{other}.csv")
+            # The other session's companies can't be found here, its own can.
+            go(page, "Seller check")
+            box = page.get_by_role("textbox", name="Find a company")
+            for who, visible in ((other, False), (name, True)):
+                box.fill(str(uploads[who][1]["nip"].iloc[0]))
+                box.press("Enter")
+                wait_ready(page)
+                expect(page.get_by_text("No company matches this search.")).to_have_count(0 if visible else 1)
+        # A fresh session still starts on the sample.
+        fresh = browser.new_context()
+        page = fresh.new_page()
+        page.goto(server_url)
+        wait_ready(page)
+        expect(metric(page, "Companies (NIPs)")).to_have_text(sample_companies())
+        fresh.close()
+    finally:
+        for context, _ in sessions.values():
+            context.close()
+
+
+def test_seller_names_show_literally_never_as_html_or_markdown(page, tmp_path):
+    accounts, revenue = generate(companies=30, seed=5)
+    evil = "**Bold** <img src=x onerror=alert(1)> _it_"
+    accounts["account_name"] = accounts["account_name"].astype(object)
+    accounts.loc[:, "account_name"] = [f"{evil} {i}" for i in range(len(accounts))]
+    paths = tmp_path / "accounts_evil.csv", tmp_path / "revenue_evil.csv"
+    accounts.to_csv(paths[0], index=False)
+    revenue.to_csv(paths[1], index=False)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    go(page, "Data")
+    upload(page, *paths)
+    go(page, "Seller check")
+    box = page.get_by_role("textbox", name="Find a company")
+    box.fill(str(accounts.loc[0, "account_id"]))
+    box.press("Enter")
+    expect(page.get_by_role("heading", name="Checklist")).to_be_visible()
+    wait_ready(page)
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_text("**Bold** <img src=x onerror=alert(1)> _it_").first).to_be_visible()
+    expect(main.locator('img[src="x"]')).to_have_count(0)
+    expect(main.locator("strong", has_text="Bold")).to_have_count(0)
+    expect(main.locator("em", has_text="it")).to_have_count(0)
+    shoot(page, "seller_evil_name")
+    assert dialogs == []

@@ -1,0 +1,117 @@
+"""The chart builders return figures with the expected traces and data (no browser needed)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from core import Policy, compute_metrics, decide
+from core.explain import compare_by_category, funnel
+from core.lookup import company_categories, company_monthly
+from core.policy import CATEGORIES
+import builders as b
+from ui import charts
+
+AS_OF = "2026-10"
+
+
+@pytest.fixture(scope="module")
+def small():
+    """Three companies: one qualifies (Fashion, standard), one is just below (Fashion), one has a
+    Brand Zone account that qualifies on its own (Electronics)."""
+    n0, n1, n2 = b.nip(0), b.nip(1), b.nip(2)
+    accounts = [
+        b.account("big", n0, account_name="Big Fashion"),
+        b.account("near", n1, account_name="=Near Miss"),
+        b.account("brand", n2, brand_zone=True),
+        b.account("brand-2", n2),
+    ]
+    revenue = (
+        b.growing_seller("big", "Fashion", 4_000_000, 3_000_000)
+        + b.growing_seller("near", "Fashion", 3_000_000, 2_900_000)
+        + b.growing_seller("brand", "Electronics", 5_000_000, 4_000_000)
+        + b.growing_seller("brand-2", "Electronics", 100_000, 90_000)
+    )
+    dataset = b.dataset(accounts, revenue)
+    metrics = compute_metrics(dataset, AS_OF)
+    return dataset, metrics, decide(metrics, Policy.default())
+
+
+def test_status_colours_cover_every_status():
+    assert set(charts.STATUS_COLORS) == {"qualified", "review", "not_qualified"}
+    assert len(set(charts.STATUS_COLORS.values())) == 3
+
+
+def test_qualifiers_by_path_stacks_the_three_paths(small):
+    _, _, decisions = small
+    fig = charts.qualifiers_by_category(decisions, by="path")
+    assert isinstance(fig, go.Figure)
+    assert [t.name for t in fig.data] == ["Standard", "Conditional", "Brand Zone"]
+    by_name = {t.name: dict(zip(t.y, t.x)) for t in fig.data}
+    assert by_name["Standard"]["Fashion"] == 1
+    assert by_name["Brand Zone"]["Electronics"] == 1
+    assert list(fig.data[0].y) == list(CATEGORIES)
+    assert fig.layout.barmode == "stack"
+
+
+def test_qualifiers_by_status_uses_the_status_colours(small):
+    fig = charts.qualifiers_by_category(small[2], by="status")
+    assert [t.marker.color for t in fig.data] == [charts.STATUS_COLORS["qualified"], charts.STATUS_COLORS["review"]]
+    with pytest.raises(ValueError):
+        charts.qualifiers_by_category(small[2], by="colour")
+
+
+def test_baseline_vs_scenario_groups_two_series(small):
+    _, metrics, baseline = small
+    scenario = decide(metrics, Policy.default().scaled(0.5))
+    fig = charts.baseline_vs_scenario(compare_by_category(baseline, scenario))
+    assert [t.name for t in fig.data] == ["Baseline (published)", "Scenario"]
+    base, scen = (dict(zip(t.y, t.x)) for t in fig.data)
+    assert base["Fashion"] == 1 and scen["Fashion"] == 2
+    assert fig.layout.barmode == "group"
+
+
+def test_funnel_shows_every_stage(small):
+    stages = funnel(small[2])
+    fig = charts.funnel_chart(stages)
+    assert isinstance(fig.data[0], go.Funnel)
+    assert list(fig.data[0].x) == stages["companies"].tolist()
+    assert fig.data[0].x[0] == 3
+
+
+def test_revenue_distribution_is_log_scale_with_threshold_markers(small):
+    _, _, decisions = small
+    policy = Policy.default()
+    fig = charts.revenue_distribution(decisions, policy)
+    assert fig.layout.xaxis.type == "log"
+    names = [t.name for t in fig.data]
+    for label in charts.THRESHOLD_LABELS.values():
+        assert label in names
+    company = next(t for t in fig.data if t.name == charts.THRESHOLD_LABELS["company"])
+    assert list(company.x) == [policy.categories[c].company for c in CATEGORIES]
+    points = [t for t in fig.data if t.name in charts.STATUS_LABELS.values()]
+    assert sum(len(t.x) for t in points) == 3
+    assert list(fig.layout.yaxis.ticktext) == list(CATEGORIES)
+
+
+def test_company_monthly_shades_both_windows(small):
+    dataset, metrics, _ = small
+    monthly = company_monthly(dataset, b.nip(2))
+    fig = charts.company_monthly(monthly, metrics.current_window, metrics.previous_window)
+    assert {t.name for t in fig.data} == {"Electronics"}
+    assert sum(fig.data[0].y) == pytest.approx(5_100_000 + 4_090_000)
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(rects) == 2
+    starts = sorted(pd.Timestamp(r.x0) for r in rects)
+    assert starts[0] < pd.Timestamp("2024-11-01") < starts[1] < pd.Timestamp("2025-11-01")
+
+
+def test_company_categories_draws_thresholds_per_category(small):
+    _, metrics, _ = small
+    frame = company_categories(metrics, Policy.default(), b.nip(0))
+    fig = charts.company_categories(frame)
+    bars = {t.name: t for t in fig.data}
+    assert list(bars["Current 12 months"].x) == [4_000_000]
+    assert list(bars[charts.THRESHOLD_LABELS["company"]].x) == [3_200_000]
+    assert list(bars[charts.THRESHOLD_LABELS["conditional"]].x) == [800_000]
