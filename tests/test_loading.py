@@ -14,6 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from core import evaluate
 from core.dataset import ACCOUNT_COLUMNS, REVENUE_COLUMNS, DataError, Problem
 from core.loading import CATEGORY_ALIASES, MAX_PROBLEMS, load_dataset
 from core.policy import CATEGORIES, Policy
@@ -620,6 +621,7 @@ def test_every_real_world_form_loads_to_the_same_dataset(form):
     pd.testing.assert_frame_equal(ds.accounts, expected.accounts, check_exact=True)
     pd.testing.assert_frame_equal(ds.revenue, expected.revenue, check_exact=True)
     assert ds.fingerprint == expected.fingerprint
+    pd.testing.assert_frame_equal(evaluate(ds), evaluate(expected))  # and so the same decisions
 
 
 # -- confidentiality ---------------------------------------------------------------------------

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from builders import account, dataset, nip
-from core import Policy, compute_metrics, decide
+from core import Policy, compute_metrics, decide, load_dataset
 from core.dataset import Dataset
 from core.policy import DEFAULT_QUALITY_SCALE
 
@@ -147,3 +147,24 @@ def test_status_agrees_with_reasons_and_flags(data, factor):
     assert ((d["path"].astype(str) != "") == d["revenue_ok"]).all()
     assert (d["gap"].dropna() >= 0).all()
     assert ((d["gap"] == 0) == d["standard_ok"])[d["main_category"].notna()].all()
+
+
+NIP_FORMATS = [
+    lambda n: n,
+    lambda n: f"PL{n}",
+    lambda n: f"pl {n}",
+    lambda n: f"{n[:3]}-{n[3:6]}-{n[6:8]}-{n[8:]}",
+    lambda n: f"PL {n[:3]} {n[3:6]} {n[6:8]} {n[8:]}",
+]
+
+
+@SETTINGS
+@given(data=datasets(), formats=st.lists(st.sampled_from(range(len(NIP_FORMATS))), min_size=18, max_size=18))
+def test_decisions_do_not_depend_on_how_a_nip_is_written(data, formats):
+    assume(len(data.revenue) > 0)  # a revenue file with no rows is refused ("no data rows")
+    accounts = data.accounts.copy()
+    accounts["nip"] = [NIP_FORMATS[formats[i]](n) for i, n in enumerate(accounts["nip"])]
+    revenue = data.revenue.assign(month=data.revenue["month"].astype(str))
+    loaded = load_dataset(accounts.to_csv(index=False).encode(), revenue.to_csv(index=False).encode())
+    policy = Policy.default().scaled(0.1)
+    pd.testing.assert_frame_equal(decide(compute_metrics(loaded, AS_OF), policy), decide(compute_metrics(data, AS_OF), policy))
