@@ -331,3 +331,16 @@ def test_a_slider_move_reuses_the_cached_metrics(monkeypatch):
     at.slider(key="w:growth/min_growing_quarters").set_value(2).run()
     assert not at.exception
     assert len(calls) == 1, "only decide runs on a slider move"
+
+
+def test_sign_in_is_required_only_when_auth_is_configured():
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s",
+                          "client_id": "id", "client_secret": "secret",
+                          "server_metadata_url": "https://login.example/.well-known/openid-configuration"}
+    at.run()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Log in"] and not at.metric  # nothing of the data before sign-in
+    open_app = AppTest.from_file("../app.py", default_timeout=60).run()
+    assert not open_app.exception and "Log in" not in [b.label for b in open_app.button]
+    assert open_app.title[0].value == "Overview"
