@@ -56,4 +56,4 @@ with results:
         st.info("No company changes status under this scenario.")
     else:
         components.table(changes, "status changes", key="changes",
-                         columns=["change", "company_name", "baseline", "scenario", "what_changed", "nip"])
+                         columns=["change", "company_name", "what_changed", "baseline", "scenario", "nip"])

@@ -194,11 +194,14 @@ def decisions_view(decisions: pd.DataFrame) -> pd.DataFrame:
 def problems_table(error: DataError) -> None:
     """What is wrong with an upload: one row per problem, downloadable."""
     st.error(f"The upload was not used: {len(error.problems)} problem(s) found. The data that was active before stays active.")
+    # Blank, not "None", where a problem concerns a whole file or column.
     frame = error.to_frame()
-    frame["row"] = frame["row"].astype("Int64")
+    frame["row"] = [("" if pd.isna(r) else str(int(r))) for r in frame["row"]]
+    frame["value"] = frame["value"].fillna("")
+    frame["column"] = frame["column"].fillna("")
     table(frame, "upload problems", key="problems", column_config={
         "file": st.column_config.TextColumn("File"),
-        "row": st.column_config.NumberColumn("Row", format="%d", help="Row number as a spreadsheet shows it (the header is row 1)."),
+        "row": st.column_config.TextColumn("Row", help="Row number as a spreadsheet shows it (the header is row 1)."),
         "column": st.column_config.TextColumn("Column"),
         "value": st.column_config.TextColumn("Value"),
         "problem": st.column_config.TextColumn("Problem", width="large"),
@@ -206,7 +209,7 @@ def problems_table(error: DataError) -> None:
 
 
 def policy_error(exc: Exception) -> None:
-    st.error(str(exc))  # our own message naming the key; st.error renders it as text with a Markdown-free icon
+    st.error(str(exc))  # our own message naming the key: the controls hold numbers and listed levels, no free text
 
 
 # -- policy controls bound to the scenario -------------------------------------------------------
