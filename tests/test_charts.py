@@ -115,3 +115,13 @@ def test_company_categories_draws_thresholds_per_category(small):
     assert list(bars["Current 12 months"].x) == [4_000_000]
     assert list(bars[charts.THRESHOLD_LABELS["company"]].x) == [3_200_000]
     assert list(bars[charts.THRESHOLD_LABELS["conditional"]].x) == [800_000]
+
+
+def test_seller_names_in_hover_text_are_entities_not_tags(small):
+    _, _, decisions = small
+    d = decisions.copy()
+    d["company_name"] = d["company_name"].astype(object)
+    d.loc[0, "company_name"] = "<b>Bold</b> & Co"
+    fig = charts.revenue_distribution(d, Policy.default())
+    hover_names = {row[0] for t in fig.data if t.customdata is not None for row in t.customdata}
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in hover_names and "<b>Bold</b> & Co" not in hover_names

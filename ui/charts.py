@@ -6,6 +6,8 @@ are defined once: a status, a path or a threshold has the same colour on every p
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -134,7 +136,8 @@ def revenue_distribution(decisions: pd.DataFrame, policy: Policy) -> go.Figure:
     )
     jitter = np.random.default_rng(0).uniform(-0.28, 0.28, len(d))
     status = d["status"].astype(str).to_numpy()
-    names = d["company_name"].astype(str).to_numpy()
+    # Plotly reads a few HTML tags in hover text: entities make a seller's name show literally.
+    names = np.array([html.escape(n) for n in d["company_name"].astype(str)], dtype=object)
     for s in STATUSES:
         m = status == s
         fig.add_scatter(
