@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import pandas as pd
 
@@ -59,9 +58,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     policy = Policy.load(args.policy) if args.policy else Policy.default()
-    for path in filter(None, (args.accounts, args.revenue)):
-        if not Path(path).is_file():
-            raise ValueError(f"{path}: no such file")
     dataset = load_dataset(args.accounts, args.revenue, policy)
     metrics = compute_metrics(dataset, args.as_of)
     decisions = decide(metrics, policy)

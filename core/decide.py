@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .metrics import Metrics
+from .metrics import Metrics, first_per_group
 from .policy import CATEGORIES, Policy
 
 STATUSES = ["qualified", "review", "not_qualified"]
@@ -228,11 +228,9 @@ def _brand_path(metrics: Metrics, brand_by_category: np.ndarray, n: int) -> tupl
 
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(threshold > 0, revenue / threshold, np.inf)
-    order = np.lexsort((-ratio, company))
-    first = np.ones(len(order), bool)
-    first[1:] = company[order][1:] != company[order][:-1]
+    picked = first_per_group(np.lexsort((-ratio, company)), company)
     best_row = np.full(n, -1)  # row of b, -1 without a Brand Zone account
-    best_row[company[order[first]]] = order[first]
+    best_row[company[picked]] = picked
     best = {
         "account_id": pd.Categorical.from_codes(best_row, categories=b["account_id"].astype(str)),
         "category": pd.Categorical.from_codes(np.append(category_code, -1)[best_row], categories=CATEGORIES),

@@ -8,7 +8,7 @@ NBSP = "\u00a0"
 
 
 def pln(value, decimals: int = 0) -> str:
-    """1234567.8 -> '1 234 568 PLN' (thin spaces keep the figure on one line)."""
+    """1234567.8 -> '1 234 568 PLN' (no-break spaces keep the figure on one line)."""
     if value is None or pd.isna(value):
         return "—"
     return f"{value:,.{decimals}f}".replace(",", NBSP) + f"{NBSP}PLN"

@@ -201,12 +201,17 @@ def _resolve_as_of(dataset: Dataset, as_of: str | pd.Period | None) -> pd.Period
 def _main_accounts(company, n_comp, marked, total_c) -> np.ndarray:
     """Row of each company's main account: the marked one, else the largest in C. Accounts are
     sorted by id and lexsort is stable, so a tie goes to the smallest id."""
-    order = np.lexsort((-total_c, ~marked, company))
-    first = np.ones(len(order), bool)
-    first[1:] = company[order][1:] != company[order][:-1]
-    main = order[first]
+    main = first_per_group(np.lexsort((-total_c, ~marked, company)), company)
     assert len(main) == n_comp
     return main
+
+
+def first_per_group(order: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The first row of each group in ``order`` (row numbers sorted by group, then by preference)."""
+    sorted_group = group[order]
+    first = np.ones(len(order), bool)
+    first[1:] = sorted_group[1:] != sorted_group[:-1]
+    return order[first]
 
 
 def _peer_growth(rev_c: np.ndarray, rev_p: np.ndarray) -> tuple[np.ndarray, ...]:

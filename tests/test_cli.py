@@ -68,7 +68,7 @@ def test_bad_input_exits_2_with_every_problem_and_no_traceback(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--accounts", "nowhere.csv", "--revenue", "nowhere.csv"], "no such file"),
+    (["--accounts", "nowhere.csv", "--revenue", "nowhere.csv"], "nowhere.csv: cannot read the file"),
     (["--as-of", "2026-13"], "as-of month"),
     (["--policy", "POLICY"], "categories.Fashion: conditional threshold"),
 ])
