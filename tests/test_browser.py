@@ -90,13 +90,16 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, server_url):
+def page(request, browser, server_url):
     # A tall window so one screenshot shows a whole page (Streamlit scrolls inside its own container).
     context = browser.new_context(viewport={"width": 1500, "height": 2400})
     page = context.new_page()
     page.goto(server_url)
     wait_ready(page)
     yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:  # what the page showed when the test failed
+        shoot(page, f"FAILED_{request.node.name}")
     context.close()
 
 
@@ -121,10 +124,16 @@ def uploads(tmp_path_factory):
 
 
 def wait_ready(page) -> None:
-    """Wait until the script has finished running (the 'Running…' indicator is gone)."""
-    expect(page.locator('[data-testid="stApp"]')).to_be_visible()
-    page.wait_for_timeout(150)
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0)
+    """Wait until the app is connected and its script has finished running.
+
+    Streamlit marks both on the app's root element. A rerun that the last action asked for reaches that
+    mark a moment later, hence the short pause first; callers that can, also wait for the specific
+    outcome of their action (a heading, a file name, a number)."""
+    app = page.locator('[data-testid="stApp"]')
+    expect(app).to_be_visible()
+    page.wait_for_timeout(250)
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning")
     expect(page.locator('[data-testid="stMainBlockContainer"] h1').first).to_be_visible()
 
 
@@ -152,17 +161,25 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def upload(page, accounts: Path, revenue: Path | None) -> None:
+def upload(page, accounts: Path, revenue: Path | None, ok: bool = True) -> None:
+    """Upload through the Data page's uploaders and press the button; wait for the upload to be used
+    (the sidebar names the files) or, with ``ok=False``, refused."""
     uploaders = page.locator('[data-testid="stFileUploader"]')
     for i, path in enumerate((accounts, revenue)):
         if path is None:
             continue
-        uploaders.nth(i).locator('input[type="file"]').set_input_files(str(path))
+        file_input = uploaders.nth(i).locator('input[type="file"]')
+        expect(file_input).to_be_enabled()
+        file_input.set_input_files(str(path))
         expect(uploaders.nth(i)).to_contain_text(path.name)  # uploaded, then the app reruns
         wait_ready(page)
     button = page.get_by_role("button", name="Use the uploaded data")
     expect(button).to_be_enabled()
     button.click()
+    if ok:
+        expect(page.locator('[data-testid="stSidebar"]')).to_contain_text(accounts.name)
+    else:
+        expect(page.get_by_text("The upload was not used")).to_be_visible()
     wait_ready(page)
 
 
@@ -191,8 +208,7 @@ def test_upload_through_the_uploader_changes_the_overview(page, uploads):
     before = number(page, "Companies (NIPs)")
     go(page, "Data")
     accounts_before = metric(page, "Accounts").inner_text()
-    upload(page, uploads["bad"], revenue_path)
-    expect(page.get_by_text("The upload was not used")).to_be_visible()
+    upload(page, uploads["bad"], revenue_path, ok=False)
     expect(metric(page, "Accounts")).to_have_text(accounts_before)
     shoot(page, "data_bad_upload")
     with page.expect_download() as download:  # the problems as an Excel workbook, built on click
