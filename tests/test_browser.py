@@ -31,6 +31,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 WAIT_MS = 30_000
+ACCOUNTS_UPLOADER = "Accounts (or a workbook with both sheets)"
+REVENUE_UPLOADER = "Revenue"
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -164,14 +166,17 @@ def shoot(page, name: str) -> None:
 def upload(page, accounts: Path, revenue: Path | None, ok: bool = True) -> None:
     """Upload through the Data page's uploaders and press the button; wait for the upload to be used
     (the sidebar names the files) or, with ``ok=False``, refused."""
-    uploaders = page.locator('[data-testid="stFileUploader"]')
-    for i, path in enumerate((accounts, revenue)):
+    for label, path in ((ACCOUNTS_UPLOADER, accounts), (REVENUE_UPLOADER, revenue)):
         if path is None:
             continue
-        file_input = uploaders.nth(i).locator('input[type="file"]')
+        # By label, never by position: the uploaders mount lazily, after the run has finished, so a
+        # positional locator can resolve while only one is there (CI once put the accounts file into
+        # the revenue uploader).
+        dropzone = page.get_by_role("region", name=label, exact=True)
+        file_input = dropzone.locator('input[type="file"]')
         expect(file_input).to_be_enabled()
         file_input.set_input_files(str(path))
-        expect(uploaders.nth(i)).to_contain_text(path.name)  # uploaded, then the app reruns
+        expect(dropzone).to_contain_text(path.name)  # uploaded, then the app reruns
         wait_ready(page)
     button = page.get_by_role("button", name="Use the uploaded data")
     expect(button).to_be_enabled()
