@@ -1,7 +1,7 @@
 """End-to-end: a real `streamlit run` server driven by Chromium through Playwright.
 
 Opens every page (screenshots in tests/artifacts/), uploads files through the uploader, moves a
-slider with the keyboard, searches a seller, and checks that two browser sessions with different
+slider with the keyboard, edits a cell of the thresholds table, searches a seller, and checks that two browser sessions with different
 uploads each see only their own data. Needs Debian's /usr/bin/chromium (`.ci/run` installs it):
 skipped without it on a developer machine, failed without it in CI.
 """
@@ -252,6 +252,50 @@ def test_slider_moves_the_scenario(page):
     scenario = metric(page, "Qualified — scenario").inner_text()
     go(page, "Overview")  # the scenario survives the page switch
     expect(metric(page, "Qualified")).to_have_text(scenario)
+
+
+def settled_box(locator) -> dict:
+    """The element's bounding box once it has stopped moving (the grid is drawn on a canvas, so a
+    cell can only be reached by coordinates, and they are only right once the layout is still)."""
+    previous = None
+    for _ in range(50):
+        box = locator.bounding_box()
+        if box is not None and box == previous:
+            return box
+        previous = box
+        locator.page.wait_for_timeout(200)
+    raise AssertionError(f"{locator} kept moving")
+
+
+def test_thresholds_table_edit_changes_the_scenario(page):
+    from core import Policy, evaluate
+    from core.explain import status_counts
+    from core.loading import load_dataset
+
+    go(page, "What-if")
+    baseline = metric(page, "Qualified — scenario").inner_text()
+    page.get_by_role("tab", name="All categories").click()
+    grid = page.get_by_role("tabpanel", name="All categories").locator('[data-testid="stDataFrame"]')
+    expect(grid.locator("canvas").first).to_be_visible()
+    wait_ready(page)
+    category = grid.get_by_test_id("glide-cell-0-0").inner_text()  # the grid's accessible twin: row 0
+    box = settled_box(grid)
+    row_px, category_px, number_px = 35, 150, 92  # ui.components.thresholds_editor's sizes
+    page.mouse.dblclick(box["x"] + category_px + number_px / 2, box["y"] + row_px * 1.5)  # row 0, Company
+    editor = page.locator("#portal input.gdg-input")
+    expect(editor).to_be_visible()
+    editor.fill("1")
+    editor.press("Enter")
+    expect(metric(page, "Qualified — scenario")).not_to_have_text(baseline)
+    wait_ready(page)
+    shoot(page, "whatif_table_edited")
+
+    # The count is the engine's under the same edit (the conditional threshold follows the company
+    # one down, as the table promises).
+    dataset = load_dataset(ROOT / "sample_data" / "accounts.csv", ROOT / "sample_data" / "revenue.csv")
+    policy = Policy.from_dict({"categories": {category: {"company": 1, "conditional": 1}}})
+    expected = status_counts(evaluate(dataset, policy))["qualified"]
+    assert number(page, "Qualified — scenario") == expected > int(baseline)
 
 
 def test_seller_search(page):
