@@ -22,6 +22,7 @@ import openpyxl
 import pytest
 
 from core.sample import generate
+from ui.components import CATEGORY_COL_PX, NUMBER_COL_PX, ROW_PX
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -280,8 +281,7 @@ def test_thresholds_table_edit_changes_the_scenario(page):
     wait_ready(page)
     category = grid.get_by_test_id("glide-cell-0-0").inner_text()  # the grid's accessible twin: row 0
     box = settled_box(grid)
-    row_px, category_px, number_px = 35, 150, 92  # ui.components.thresholds_editor's sizes
-    page.mouse.dblclick(box["x"] + category_px + number_px / 2, box["y"] + row_px * 1.5)  # row 0, Company
+    page.mouse.dblclick(box["x"] + CATEGORY_COL_PX + NUMBER_COL_PX / 2, box["y"] + ROW_PX * 1.5)  # row 0, Company
     editor = page.locator("#portal input.gdg-input")
     expect(editor).to_be_visible()
     editor.fill("1")

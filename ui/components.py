@@ -160,6 +160,9 @@ COLUMN_CONFIG = {
 
 
 ROW_PX = 35
+# The thresholds table's column widths: the table fits the What-if page's control column in a 1500 px
+# window with every header whole (only the longest category name is cut).
+CATEGORY_COL_PX, NUMBER_COL_PX = 136, 100
 
 
 def table(frame: pd.DataFrame, name: str, *, key: str | None = None, max_rows: int = 15,
@@ -284,12 +287,12 @@ def thresholds_editor() -> None:
         frame, key=key, hide_index=True, width="stretch", num_rows="fixed", on_change=_store_table, args=(key,),
         disabled=["category"], height=ROW_PX * (len(frame) + 1) + 3,
         column_config={
-            "category": st.column_config.TextColumn("Category", width=150),
-            "company": st.column_config.NumberColumn("Company", format="%,d", width=92, min_value=0, step=1,
+            "category": st.column_config.TextColumn("Category", width=CATEGORY_COL_PX),
+            "company": st.column_config.NumberColumn("Company", format="%,d", width=NUMBER_COL_PX, min_value=0, step=1,
                                                      help=field_help("thresholds", "company")),
-            "conditional": st.column_config.NumberColumn("Conditional", format="%,d", width=92, min_value=0, step=1,
+            "conditional": st.column_config.NumberColumn("Conditional", format="%,d", width=NUMBER_COL_PX, min_value=0, step=1,
                                                          help=field_help("thresholds", "conditional") + " Kept at or below the company threshold."),
-            "brand": st.column_config.NumberColumn("Brand", format="%,d", width=92, min_value=0, step=1,
+            "brand": st.column_config.NumberColumn("Brand", format="%,d", width=NUMBER_COL_PX, min_value=0, step=1,
                                                    help=field_help("thresholds", "brand")),
         },
     )
