@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import decimal
 import difflib
 import io
 import itertools
@@ -276,14 +277,24 @@ def _sheet_rows(sheet: Any, max_rows: int) -> tuple[list[int], list[tuple]]:
     if (sheet.max_row or 0) > max_rows + 1:  # the sheet's declared size, known before reading it
         raise too_many
     numbers, rows = [], []
-    for number, row in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-        if all(_blank_cell(cell) for cell in row):
+    for number, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
+        row = tuple(_shown_value(cell) for cell in cells)
+        if all(_blank_cell(value) for value in row):
             continue
         if len(rows) > max_rows:
             raise too_many
         numbers.append(number)
-        rows.append(tuple(row))
+        rows.append(row)
     return numbers, rows
+
+
+def _shown_value(cell: Any) -> Any:
+    """The cell's value, except that a percentage-formatted number is read as Excel shows it: 0.995 in
+    a cell formatted 0.0% becomes '99.5%', which the number columns understand in their own unit."""
+    value = cell.value
+    if type(value) in (int, float) and cell.number_format and "%" in cell.number_format:
+        return f"{decimal.Decimal(repr(value)) * 100:f}%"  # exact: 0.995 gives 99.500, not 99.49999…
+    return value
 
 
 # Characters that don't occur in text tables: their presence means a binary file.
@@ -549,8 +560,10 @@ def _plain_number_text(text: pd.Series) -> pd.Series:
     return dot_decimal.where(~comma_decimal, comma)
 
 
-def _to_float(cells: pd.Series) -> pd.Series:
-    """Numbers as float64; NaN where a cell isn't one."""
+def _to_float(cells: pd.Series, percent: float | None = None) -> pd.Series:
+    """Numbers as float64; NaN where a cell isn't one. With ``percent`` (what 1 % is in the column's
+    unit), text like '99,5%' or '3 %' — how Excel shows a percentage-formatted cell, and what its CSV
+    export writes — is a number too: 99.5 on a 0–100 scale (``percent=1``), 0.03 as a share (0.01)."""
     if pd.api.types.is_numeric_dtype(cells) and not pd.api.types.is_bool_dtype(cells):
         return cells.astype("float64")
     if cells.dtype.kind in "mM":  # dates and durations are no amounts (to_numeric would count nanoseconds)
@@ -561,15 +574,22 @@ def _to_float(cells: pd.Series) -> pd.Series:
         number = pd.Series(np.nan, index=cells.index)
     retry = number.isna()  # the text cells, which may use a decimal comma and thousands separators
     if retry.any():
-        number[retry] = pd.to_numeric(_plain_number_text(cells[retry].astype("str")), errors="coerce")
+        text = cells[retry].astype("str").str.strip()
+        marked = text.str.endswith("%") if percent is not None else None
+        if marked is not None and marked.any():
+            text = text.where(~marked, text.str[:-1])
+        parsed = pd.to_numeric(_plain_number_text(text), errors="coerce")
+        if marked is not None and marked.any():
+            parsed = parsed.where(~marked, parsed * percent)
+        number[retry] = parsed
     return number
 
 
-def _number(low: float, high: float = np.inf, hint: str = "") -> _Parser:
+def _number(low: float, high: float = np.inf, hint: str = "", percent: float | None = None) -> _Parser:
     out_of_range = f"can't be negative{hint}" if high == np.inf else f"must be between {low:g} and {high:g}{hint}"
 
     def parse(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
-        number = _to_float(cells)
+        number = _to_float(cells, percent)
         not_number = ~np.isfinite(number)
         bad = not_number | (number < low) | (number > high)
         messages = np.where(not_number[bad], "expected a number", out_of_range)
@@ -578,7 +598,7 @@ def _number(low: float, high: float = np.inf, hint: str = "") -> _Parser:
     return parse
 
 
-_SHARE = _number(0, 1, " (a share: 0.25 is 25 %)")
+_SHARE = _number(0, 1, " (a share: 0.25 or 25 % is a quarter)", percent=0.01)
 
 
 def _account_columns(policy: Policy) -> dict[str, _Column]:
@@ -588,7 +608,7 @@ def _account_columns(policy: Policy) -> dict[str, _Column]:
         "nip": _Column(_each_distinct(_nip_value, "str")),
         "business_account": _Column(_each_distinct(_boolean_value, "boolean")),
         "sales_quality": _Column(_quality(policy)),
-        "positive_ratings_pct": _Column(_number(0, 100)),
+        "positive_ratings_pct": _Column(_number(0, 100, " (percent: 99.5 or 99,5 %)", percent=1.0)),
         "main_account": _Column(_each_distinct(_boolean_value, "boolean"), False),
         "brand_zone": _Column(_each_distinct(_boolean_value, "boolean"), False),
         "suspended": _Column(_each_distinct(_boolean_value, "boolean"), False),

@@ -298,14 +298,26 @@ def test_numbers_with_decimal_comma_and_thousands_separators(written, value):
     assert ds.revenue["revenue"].tolist() == [value]
 
 
+def test_percent_signs_read_in_each_columns_unit():
+    # As Excel shows a percentage-formatted cell, and as its CSV export writes it.
+    accounts = (ACCOUNTS_HEADER + ",transaction_problem_rate,exportable_share").replace(",", ";") + (
+        "\nA1;Alfa;5260250274;true;Good;99,5%;3 %;42\u00a0%\nA2;Beta;9512345600;false;Neutral;98;0,03;0.42\n")
+    ds = load(accounts)
+    assert ds.accounts["positive_ratings_pct"].tolist() == [99.5, 98.0]
+    assert ds.accounts["transaction_problem_rate"].tolist() == [0.03, 0.03]
+    assert ds.accounts["exportable_share"].tolist() == [0.42, 0.42]
+
+
 @pytest.mark.parametrize("column, written, message", [
     ("positive_ratings_pct", "101", "between 0 and 100"),
     ("positive_ratings_pct", "-1", "between 0 and 100"),
     ("positive_ratings_pct", "abc", "expected a number"),
     ("exportable_share", "1.5", "between 0 and 1"),
     ("new_condition_share", "-0,1", "between 0 and 1"),
-    ("exportable_share", "60", "0.25 is 25 %"),
-    ("transaction_problem_rate", "3%", "expected a number"),
+    ("exportable_share", "60", "25 % is a quarter"),
+    ("transaction_problem_rate", "300%", "between 0 and 1"),
+    ("positive_ratings_pct", "101 %", "between 0 and 100"),
+    ("positive_ratings_pct", "%", "expected a number"),
     ("transaction_problem_rate", "inf", "expected a number"),
 ])
 def test_out_of_range_and_non_numbers_in_accounts(column, written, message):
@@ -318,7 +330,8 @@ def test_out_of_range_and_non_numbers_in_accounts(column, written, message):
 
 
 @pytest.mark.parametrize("written, message", [("-5", "can't be negative"), ("12 zł", "expected a number"),
-                                              ("NaN", "expected a number"), ("1.234.567", "expected a number")])
+                                              ("NaN", "expected a number"), ("1.234.567", "expected a number"),
+                                              ("5%", "expected a number")])
 def test_bad_revenue_numbers(written, message):
     found = problems(revenue=revenue("A1,Garden,2024-01,5", f"A1,Garden,2024-02,{written}"))
     assert only(found, message, file="revenue.csv", row=3, column="revenue").value == written
@@ -497,6 +510,27 @@ def test_xlsx_with_both_sheets_excel_dates_and_numbers_as_text():
     assert ds.revenue["revenue"].tolist() == [1234.5, 7.0]
     assert [str(m) for m in ds.revenue["month"]] == ["2024-01", "2024-02"]
     assert ds.name == "accounts"
+
+
+def test_xlsx_percentage_formatted_cells_are_read_as_excel_shows_them():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "accounts"
+    sheet.append(["account_id", "nip", "business_account", "sales_quality", "positive_ratings_pct", "exportable_share"])
+    sheet.append(["A1", 5260250274, True, "Good", 0.995, 0.42])  # shown as 99.5% and 42%
+    sheet.append(["A2", 9512345600, True, "Good", 99.5, 0.9])  # plain numbers
+    sheet.append(["A3", 1234563218, True, "Good", 1, 1])  # shown as 100% and 100%
+    for row in (2, 4):
+        sheet.cell(row, 5).number_format = "0.0%"
+        sheet.cell(row, 6).number_format = "0%"
+    rev = book.create_sheet("revenue")
+    rev.append(["account_id", "category", "month", "revenue"])
+    rev.append(["A1", "Garden", "2024-01", 5])
+    out = io.BytesIO()
+    book.save(out)
+    ds = load_dataset(out.getvalue(), None)
+    assert ds.accounts["positive_ratings_pct"].tolist() == [99.5, 99.5, 100.0]
+    assert ds.accounts["exportable_share"].tolist() == [0.42, 0.9, 1.0]
 
 
 def test_xlsx_problems_name_the_sheet_and_its_row():
