@@ -560,10 +560,11 @@ def _plain_number_text(text: pd.Series) -> pd.Series:
     return dot_decimal.where(~comma_decimal, comma)
 
 
-def _to_float(cells: pd.Series, percent: float | None = None) -> pd.Series:
-    """Numbers as float64; NaN where a cell isn't one. With ``percent`` (what 1 % is in the column's
-    unit), text like '99,5%' or '3 %' — how Excel shows a percentage-formatted cell, and what its CSV
-    export writes — is a number too: 99.5 on a 0–100 scale (``percent=1``), 0.03 as a share (0.01)."""
+def _to_float(cells: pd.Series, per_percent: int | None = None) -> pd.Series:
+    """Numbers as float64; NaN where a cell isn't one. With ``per_percent`` (how many percent make the
+    column's unit), text like '99,5%' or '3 %' — how Excel shows a percentage-formatted cell, and what
+    its CSV export writes — is a number too: 99.5 on a 0–100 scale (1), 0.03 as a share (100; divided,
+    not multiplied by 0.01, so that '3%' is exactly the 0.03 a policy says)."""
     if pd.api.types.is_numeric_dtype(cells) and not pd.api.types.is_bool_dtype(cells):
         return cells.astype("float64")
     if cells.dtype.kind in "mM":  # dates and durations are no amounts (to_numeric would count nanoseconds)
@@ -575,21 +576,21 @@ def _to_float(cells: pd.Series, percent: float | None = None) -> pd.Series:
     retry = number.isna()  # the text cells, which may use a decimal comma and thousands separators
     if retry.any():
         text = cells[retry].astype("str").str.strip()
-        marked = text.str.endswith("%") if percent is not None else None
+        marked = text.str.endswith("%") if per_percent is not None else None
         if marked is not None and marked.any():
             text = text.where(~marked, text.str[:-1])
         parsed = pd.to_numeric(_plain_number_text(text), errors="coerce")
         if marked is not None and marked.any():
-            parsed = parsed.where(~marked, parsed * percent)
+            parsed = parsed.where(~marked, parsed / per_percent)
         number[retry] = parsed
     return number
 
 
-def _number(low: float, high: float = np.inf, hint: str = "", percent: float | None = None) -> _Parser:
+def _number(low: float, high: float = np.inf, hint: str = "", per_percent: int | None = None) -> _Parser:
     out_of_range = f"can't be negative{hint}" if high == np.inf else f"must be between {low:g} and {high:g}{hint}"
 
     def parse(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
-        number = _to_float(cells, percent)
+        number = _to_float(cells, per_percent)
         not_number = ~np.isfinite(number)
         bad = not_number | (number < low) | (number > high)
         messages = np.where(not_number[bad], "expected a number", out_of_range)
@@ -598,7 +599,7 @@ def _number(low: float, high: float = np.inf, hint: str = "", percent: float | N
     return parse
 
 
-_SHARE = _number(0, 1, " (a share: 0.25 or 25 % is a quarter)", percent=0.01)
+_SHARE = _number(0, 1, " (a share: 0.25 or 25 % is a quarter)", per_percent=100)
 
 
 def _account_columns(policy: Policy) -> dict[str, _Column]:
@@ -608,7 +609,7 @@ def _account_columns(policy: Policy) -> dict[str, _Column]:
         "nip": _Column(_each_distinct(_nip_value, "str")),
         "business_account": _Column(_each_distinct(_boolean_value, "boolean")),
         "sales_quality": _Column(_quality(policy)),
-        "positive_ratings_pct": _Column(_number(0, 100, " (percent: 99.5 or 99,5 %)", percent=1.0)),
+        "positive_ratings_pct": _Column(_number(0, 100, " (percent: 99.5 or 99,5 %)", per_percent=1)),
         "main_account": _Column(_each_distinct(_boolean_value, "boolean"), False),
         "brand_zone": _Column(_each_distinct(_boolean_value, "boolean"), False),
         "suspended": _Column(_each_distinct(_boolean_value, "boolean"), False),
