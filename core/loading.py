@@ -576,13 +576,11 @@ def _to_float(cells: pd.Series, per_percent: int | None = None) -> pd.Series:
     retry = number.isna()  # the text cells, which may use a decimal comma and thousands separators
     if retry.any():
         text = cells[retry].astype("str").str.strip()
-        marked = text.str.endswith("%") if per_percent is not None else None
-        if marked is not None and marked.any():
-            text = text.where(~marked, text.str[:-1])
+        percent = text.str.endswith("%") & (per_percent is not None)
+        if percent.any():
+            text = text.where(~percent, text.str[:-1])
         parsed = pd.to_numeric(_plain_number_text(text), errors="coerce")
-        if marked is not None and marked.any():
-            parsed = parsed.where(~marked, parsed / per_percent)
-        number[retry] = parsed
+        number[retry] = parsed.where(~percent, parsed / (per_percent or 1))
     return number
 
 

@@ -1,9 +1,10 @@
 """End-to-end: a real `streamlit run` server driven by Chromium through Playwright.
 
 Opens every page (screenshots in tests/artifacts/), uploads files through the uploader, moves a
-slider with the keyboard, edits a cell of the thresholds table, searches a seller, and checks that two browser sessions with different
-uploads each see only their own data. Needs Debian's /usr/bin/chromium (`.ci/run` installs it):
-skipped without it on a developer machine, failed without it in CI.
+slider with the keyboard, edits a cell of the thresholds table, searches a seller, and checks that
+two browser sessions with different uploads each see only their own data. Needs Debian's
+/usr/bin/chromium (`.ci/run` installs it): skipped without it on a developer machine, failed
+without it in CI.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from core import Policy, evaluate, load_dataset
+from core.explain import status_counts
 from core.sample import generate
 from ui.components import CATEGORY_COL_PX, NUMBER_COL_PX, ROW_PX
 
@@ -269,10 +272,6 @@ def settled_box(locator) -> dict:
 
 
 def test_thresholds_table_edit_changes_the_scenario(page):
-    from core import Policy, evaluate
-    from core.explain import status_counts
-    from core.loading import load_dataset
-
     go(page, "What-if")
     baseline = metric(page, "Qualified — scenario").inner_text()
     page.get_by_role("tab", name="All categories").click()
