@@ -345,10 +345,14 @@ class Policy(_Strict):
     # -- helpers the engine and the UI use ----------------------------------------------------
 
     def level_name(self, level: str) -> str | None:
-        """The scale's own spelling of ``level`` (any case, Polish names accepted), or None."""
+        """The scale's own spelling of ``level`` (any case, Polish names accepted), or None. A level of
+        the scale itself wins over a Polish name (a custom scale may have a level called "Dobry")."""
         key = str(level).strip().lower()
-        key = POLISH_QUALITY_NAMES.get(key, key).lower()
-        return next((s for s in self.quality_scale if s.lower() == key), None)
+        for candidate in (key, POLISH_QUALITY_NAMES.get(key, key).lower()):
+            match = next((s for s in self.quality_scale if s.lower() == candidate), None)
+            if match is not None:
+                return match
+        return None
 
     def level_rank(self) -> dict[str, int]:
         return {level: i for i, level in enumerate(self.quality_scale)}
