@@ -94,7 +94,7 @@ class Parameter:
     description: str
     unit: Unit
     source: Source
-    default: Any
+    default: Any  # immutable: a scale is a tuple here, a list in the policy
     quote: str | None = None
     minimum: float | None = None
     maximum: float | None = None
@@ -120,7 +120,7 @@ _OTHERS: tuple[Parameter, ...] = (
         label="Sales-quality scale (lowest first)",
         description="The seller panel's sales-quality levels, lowest first; the quality criteria compare "
                     "levels by their place on this scale.",
-        unit="level", source=ASSUMPTION, default=list(DEFAULT_QUALITY_SCALE),
+        unit="level", source=ASSUMPTION, default=DEFAULT_QUALITY_SCALE,
         quote="the quality level of your sales",
     ),
     Parameter(
@@ -289,9 +289,9 @@ def help_text(key: str) -> str:
 
 
 def default_value(key: str) -> Any:
-    """The published policy's value (the baseline)."""
+    """The published policy's value (the baseline), as the policy holds it (a scale as a list)."""
     value = parameter(key).default
-    return list(value) if isinstance(value, list) else value
+    return list(value) if isinstance(value, tuple) else value
 
 
 def value_of(policy: Policy, key: str) -> Any:
@@ -321,7 +321,13 @@ def validate(key: str, value: Any) -> Any:
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise PolicyError([f"{p.key}: expected a number, got {_shown(value)}"])
-    if not math.isfinite(value):
+    try:
+        # Plain Python numbers from here on (a numpy scalar from a table cell becomes an int or a float).
+        value = int(value) if isinstance(value, numbers.Integral) else float(value)
+        finite = math.isfinite(value)
+    except OverflowError:  # an int with hundreds of digits
+        finite = False
+    if not finite:
         raise PolicyError([f"{p.key}: expected a finite number, got {_shown(value)}"])
     if p.unit == "count":
         if value != int(value):

@@ -73,7 +73,7 @@ Text = Annotated[str, Field(strict=True)]
 def _param(p: Parameter, **kw: Any) -> Any:
     """A model field from a parameter record: its default, description, source, unit and bounds."""
     bounds = {k: v for k, v in (("ge", p.minimum), ("le", p.maximum)) if v is not None}
-    default = list(p.default) if isinstance(p.default, list) else p.default
+    default = list(p.default) if isinstance(p.default, tuple) else p.default
     return Field(default, description=p.description, json_schema_extra={"source": p.source, "unit": p.unit},
                  **bounds, **kw)
 

@@ -22,6 +22,7 @@ import yaml
 MAX_CHARS = 1_000_000  # a policy file is a few kilobytes
 MAX_DEPTH = 20
 MAX_NODES = 10_000
+MAX_NUMBER_CHARS = 100
 
 
 class YamlRefused(ValueError):
@@ -70,6 +71,15 @@ class _Loader(yaml.SafeLoader):
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        # Python refuses to read an int of more than 4,300 digits (a ValueError, not a YAML error).
+        if len(node.value) > MAX_NUMBER_CHARS:
+            raise YamlRefused(f"line {node.start_mark.line + 1}: a number of {len(node.value):,} characters")
+        return super().construct_yaml_int(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+
 
 # YAML 1.2 / JSON floats: an exponent without a dot, or without a sign (PyYAML 1.1 reads "1e6" as text).
 _Loader.add_implicit_resolver(
@@ -87,6 +97,10 @@ def load(text: str) -> Any:
     loader = _Loader(text)
     try:
         return loader.get_single_data()
+    except (ValueError, TypeError, OverflowError) as exc:
+        if isinstance(exc, YamlRefused):
+            raise
+        raise YamlRefused(f"a value could not be read ({str(exc)[:200]})") from None
     finally:
         loader.dispose()
 

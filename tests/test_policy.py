@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import CATEGORIES, Policy, PolicyError
 from core import parameters as params
@@ -112,7 +115,7 @@ def test_every_parameter_of_a_policy_is_listed_once_in_the_files_order():
                          "flags.min_exportable_share", "flags.min_new_condition_share"]
     default = Policy.default()
     for p in parameters():
-        assert params.value_of(default, p.key) == p.default, p.key  # the model's defaults come from here
+        assert params.value_of(default, p.key) == params.default_value(p.key), p.key  # the model's defaults
         assert p.unit in ("PLN", "percent", "share", "count", "level") and p.source in (PUBLISHED, ASSUMPTION)
         assert p.label and p.description
         if p.unit != "level":
@@ -224,6 +227,8 @@ def test_validate_refuses_naming_the_key(key, value, fragment):
 
 def test_validate_keeps_the_typed_value_and_clamp_is_for_placing_controls():
     assert params.validate("categories.Fashion.company", 1_234_567.89) == 1_234_567.89  # never rounded
+    assert type(params.validate("categories.Kids.brand", np.int64(5))) is int  # a table cell's numpy scalar
+    assert type(params.validate("categories.Kids.brand", np.float64(5.5))) is float
     quarters = params.validate("growth.min_growing_quarters", 2.0)
     assert quarters == 2 and isinstance(quarters, int)
     assert params.clamp("categories.Fashion.company", -5) == 0
@@ -357,6 +362,14 @@ def test_size_and_node_count_are_bounded(tmp_path):
         Policy.load(big)
 
 
+def test_numbers_with_thousands_of_digits_are_refused_not_a_traceback():
+    assert "line 1: a number of 5,001 characters" in _problems("growth: {min_growing_quarters: 1" + "0" * 5000 + "}")
+    assert "categories.Kids.brand: Input should be less than or equal to 80000000" in _problems(
+        "categories: {Kids: {brand: 1" + "0" * 99 + "}}")
+    with pytest.raises(PolicyError, match="categories.Kids.brand: expected a finite number"):
+        params.validate("categories.Kids.brand", 10**400)
+
+
 def test_exponent_numbers_are_numbers_as_in_json():
     policy = Policy.from_text('{"categories": {"Fashion": {"company": 4e6, "brand": 1.5E5}}}')
     assert policy.categories["Fashion"].company == 4e6 and policy.categories["Fashion"].brand == 150_000
@@ -367,3 +380,16 @@ def test_level_names_are_short_and_free_of_the_link_separator():
     low = "criteria: {min_quality_main: Low, min_quality_other: Low}\n"
     assert "quality_scale" in _problems("quality_scale: [Low, 'Go|od']\n" + low)
     assert "quality_scale" in _problems("quality_scale: ['', Good, Neutral]\n")
+
+
+_TOKENS = [*"{}[]:,-&*!|>'\"#.\n 0123456789eE+_", "Fashion", "company", "growth", ".inf", "<<", "true", "  "]
+_YAMLISH = st.lists(st.sampled_from(_TOKENS), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_YAMLISH, st.text(max_size=80)))
+def test_any_text_is_a_policy_or_a_policy_error(text):
+    try:
+        Policy.from_text(text, source="p.yaml")
+    except PolicyError as exc:
+        assert exc.problems and all(p.startswith("p.yaml: ") for p in exc.problems)
