@@ -13,6 +13,13 @@ page leaves vague, and quotes those words where there are any.
 Threshold bounds: a threshold may be anything from 0 to `THRESHOLD_MAX` PLN. The policy model
 refuses a larger one (naming the key), so every value a policy file can hold is one a control
 can show; a control never has to widen its range to fit a loaded policy.
+
+How a control uses this (the UI holds no facts of its own):
+    p = parameter("categories.Fashion.company")
+    number_input(p.label, min_value=p.minimum, max_value=p.maximum, step=p.step, help=help_text(p.key))
+    slider(p.label, *slider_bounds(p.key, value), step=p.slider_step, ...)
+    policy, notes = policy.with_value(p.key, typed)   # PolicyError naming the key; notes to show
+and a change list or a checklist reads ``p.source`` ("published" / "assumption") and `format_value`.
 """
 
 from __future__ import annotations

@@ -204,7 +204,7 @@ class Policy(_Strict):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Policy:
         try:
-            return cls.model_validate(dict(data or {}))
+            return cls.model_validate(dict(data) if isinstance(data, Mapping) else data or {})
         except ValidationError as exc:
             raise PolicyError(_policy_messages(exc)) from None
 

@@ -72,6 +72,12 @@ def test_invalid_policies_name_the_key(data, key, fragment):
     assert key in message and fragment in message
 
 
+def test_a_policy_is_a_mapping():
+    for data in (["a"], "growth", 3):
+        with pytest.raises(PolicyError, match="policy: Input should be a valid dictionary"):
+            Policy.from_dict(data)
+
+
 def test_unreadable_files_are_policy_errors(tmp_path):
     bad = tmp_path / "p.yaml"
     bad.write_text("categories: [1, 2\n")
