@@ -57,13 +57,13 @@ def compare_scenarios(decisions: dict[str, pd.DataFrame], baseline: str) -> Comp
     if baseline not in decisions:
         raise ValueError(f"the baseline {baseline!r} is not one of the scenarios ({', '.join(map(str, decisions))})")
     names = [baseline] + [n for n in decisions if n != baseline]
-    n_cat, n_st = len(CATEGORIES), len(STATUSES)
+    n_cat, n_st, n_path = len(CATEGORIES), len(STATUSES), len(PATHS)
+    shape = (n_cat + 1, n_st, n_path)  # main category (0: none), status, path
 
-    per_cat = np.zeros((len(names), n_cat, n_st), dtype=np.int64)
-    covered_cat = np.zeros((len(names), n_cat))
-    statuses = np.zeros((len(names), n_st), dtype=np.int64)
-    paths = np.zeros((len(names), len(PATHS)), dtype=np.int64)
-    covered = np.zeros(len(names))
+    # Per decision, one code per company for (main category, status, path), and two bincounts over it:
+    # companies and main-category revenue in each cell. Every figure below is a sum over these cells.
+    counts = np.zeros((len(names), *shape), dtype=np.int64)
+    grosze = np.zeros((len(names), *shape))
     enters = np.zeros(len(names), dtype=np.int64)
     leaves = np.zeros(len(names), dtype=np.int64)
     base_frame = decisions[baseline]
@@ -73,20 +73,24 @@ def compare_scenarios(decisions: dict[str, pd.DataFrame], baseline: str) -> Comp
         d = decisions[name]
         cat = _codes(d["main_category"], CATEGORIES)
         status = _codes(d["status"], STATUSES)
+        if (status < 0).any():
+            raise ValueError(f"{name}: a status that is not one of {', '.join(STATUSES)}")
         path = np.maximum(_codes(d["path"], PATHS), 0)  # a missing path (read back from a file) is no path
-        revenue = d["main_category_revenue"].to_numpy(float)
-        qualified = status == _Q
-        has = cat >= 0
-        per_cat[i] = np.bincount(cat[has] * n_st + status[has], minlength=n_cat * n_st).reshape(n_cat, n_st)
-        covered_cat[i] = np.bincount(cat[qualified], weights=revenue[qualified], minlength=n_cat)
-        statuses[i] = np.bincount(status, minlength=n_st)
-        paths[i] = np.bincount(path[qualified], minlength=len(PATHS))
-        covered[i] = revenue[qualified].sum()
+        code = ((cat + 1) * n_st + status) * n_path + path
+        counts[i] = np.bincount(code, minlength=counts[i].size).reshape(shape)
+        # Whole grosze, so each sum is exact whatever the order (a double holds integers up to 2**53).
+        revenue = np.round(d["main_category_revenue"].to_numpy(float) * 100)
+        grosze[i] = np.bincount(code, weights=revenue, minlength=counts[i].size).reshape(shape)
         if i:
-            here, there = _aligned(base_frame["nip"], base_qualified, d["nip"], qualified)
+            here, there = _aligned(base_frame["nip"], base_qualified, d["nip"], status == _Q)
             enters[i] = np.count_nonzero(there & ~here)
             leaves[i] = np.count_nonzero(here & ~there)
 
+    per_cat = counts[:, 1:].sum(axis=3)  # scenario × category × status
+    covered_cat = grosze[:, 1:, _Q].sum(axis=2) / 100  # no revenue is NaN: it sits in row 0, left out
+    statuses = counts.sum(axis=(1, 3))
+    paths = counts[:, :, _Q].sum(axis=1)
+    covered = grosze[:, 1:, _Q].sum(axis=(1, 2)) / 100
     qualified_cat = per_cat[:, :, _Q]
     by_category = pd.DataFrame(
         {

@@ -189,6 +189,13 @@ def test_a_baseline_that_is_not_a_scenario_is_refused(metrics):
         compare_scenarios({"Published": decide(metrics, PUBLISHED)}, "Nope")
 
 
+def test_a_status_that_is_not_a_status_is_refused(metrics):
+    d = decide(metrics, PUBLISHED)
+    bad = d.assign(status=d["status"].astype(str).replace("review", "maybe"))
+    with pytest.raises(ValueError, match="Typo: a status that is not one of qualified, review, not_qualified"):
+        compare_scenarios({"Published": d, "Typo": bad}, "Published")
+
+
 def test_decisions_read_back_as_text_count_the_same(metrics, result):
     d = decide(metrics, PUBLISHED)
     as_text = d.assign(**{c: d[c].astype(str).replace("nan", None) for c in ("status", "path", "main_category")})
