@@ -133,7 +133,7 @@ def _codes(values: pd.Series, categories) -> np.ndarray:
     array = values.array
     if isinstance(array, pd.Categorical) and array.categories.tolist() == list(categories):
         return array.codes.astype(np.intp)
-    return pd.Categorical(values.astype(object), categories=list(categories)).codes.astype(np.intp)
+    return pd.Index(list(categories), dtype=object).get_indexer(values.astype(object)).astype(np.intp)
 
 
 def _aligned(nip_a: pd.Series, values_a: np.ndarray, nip_b: pd.Series, values_b: np.ndarray, fill=False):
