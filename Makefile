@@ -21,7 +21,9 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_compare.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
