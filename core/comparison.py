@@ -33,8 +33,8 @@ class ComparisonResult:
         its own name, then ``Δ <name>`` (its change against the baseline) for each scenario after the baseline.
     totals: one row per scenario: companies; qualified, review, not_qualified; qualified by path
         (qualified_standard, qualified_conditional, qualified_brand); revenue_covered; the change of each of
-        these against the baseline (``*_change``, and revenue_covered_change_pct as a fraction); enters and leaves (companies
-        qualified here and not in the baseline, and the reverse).
+        these against the baseline (``*_change``, and revenue_covered_change_pct as a fraction); enters and
+        leaves (companies qualified here and not in the baseline, and the reverse).
 
     Companies without a main category (no revenue in the last 12 months) are in the totals but in no
     category row.
