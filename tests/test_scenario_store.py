@@ -464,7 +464,7 @@ def test_a_read_only_sqlite_database_still_lists_but_refuses_changes(tmp_path):
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes read-only files anyway")
 def test_a_read_only_sqlite_file_refuses_changes(tmp_path):
     path = tmp_path / "scenarios.sqlite"
-    writable = ScenarioStore(str(path.as_uri()).replace("file://", "sqlite:///", 1))
+    writable = ScenarioStore(store_url({ENV_VAR: str(path)}))
     writable.save("Kept", "", DIFF_A, "ann")
     writable.dispose()
     path.chmod(0o444)
