@@ -507,3 +507,9 @@ def test_sums_beyond_two_to_the_53_grosze_are_exact():
     m = compute_metrics(dataset([account("A1", N1)], rev), AS_OF)
     assert 3 * 2**45 * 100 + 1 > 2**53
     assert m.main_revenue_grosze[0] == 3 * 2**45 * 100 + 1
+
+
+def test_revenue_beyond_what_int64_grosze_can_sum_is_refused_not_wrapped():
+    rev = [("A1", "Fashion", str(END - k), 3e16) for k in range(2)]  # 6e18 grosze: over 2**62
+    with pytest.raises(ValueError, match="too much to count in grosze"):
+        compute_metrics(dataset([account("A1", N1)], rev), AS_OF)
