@@ -201,7 +201,10 @@ def to_grosze(pln: np.ndarray) -> np.ndarray:
     pln = np.clip(np.asarray(pln, dtype=float), -MAX_GROSZE / 100, MAX_GROSZE / 100)
     scaled = pln * 100
     grosze = np.rint(scaled).astype(np.int64)
-    unsure = (np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) < 1e-6) | (np.abs(scaled) >= 2**52)
+    # x * 100 is off from the written amount by at most about |x * 100| * 2**-52: within 1e-15 of it (or 1e-6
+    # near zero) of half a grosz, the float cannot tell which side the written amount was.
+    near_half = np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) < np.maximum(1e-6, np.abs(scaled) * 1e-15)
+    unsure = near_half | (np.abs(scaled) >= 2**52)
     if unsure.any():
         values = pln[unsure].tolist()
         exact = {v: int((Decimal(repr(v)) * 100).to_integral_value(ROUND_HALF_EVEN)) for v in set(values)}

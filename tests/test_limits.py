@@ -18,6 +18,7 @@ from builders import account, dataset, growing_seller, monthly, nip
 from core import Policy, compute_metrics, evaluate, load_dataset
 from core.dataset import Dataset
 from core.decide import peer_benchmarks
+from core.metrics import to_grosze
 
 N1 = nip(0)
 AS_OF = "2026-10"
@@ -90,6 +91,14 @@ def test_revenue_rows_are_taken_to_the_grosz_half_to_even():
     rows = [("A1", "Fashion", str(END - k), amount) for k, amount in enumerate([0.005, 0.015, 1.015, 2.675, 0.0049])]
     m = compute_metrics(dataset([account("A1", N1)], rows), AS_OF)
     assert m.companies.total_revenue[0] == 3.72  # 0 + 2 + 102 + 268 + 0 grosze
+
+
+@pytest.mark.parametrize("text, grosze", [("0.005", 0), ("0.015", 2), ("1.015", 102), ("2.675", 268), ("0.0049", 0),
+                                          ("136876171.015", 13_687_617_102), ("1000000000.005", 100_000_000_000),
+                                          ("1000000000.025", 100_000_000_002), ("999.994999", 99_999), ("7", 700)])
+def test_an_amount_is_taken_to_the_grosz_as_written(text, grosze):
+    # Half a grosz goes to the even grosz, judged on the decimal as written, not on the float's binary value.
+    assert to_grosze(np.array([float(text)]))[0] == grosze
 
 
 # -- §4 revenue: conditional path (Fashion: conditional threshold 800,000 PLN) ----------------------------
