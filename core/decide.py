@@ -155,6 +155,7 @@ def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
     )
     status = np.where(revenue_ok & gates_ok, np.where(flag_code == 0, 0, 1), 2)
     path = np.select([standard, conditional, brand], [1, 2, 3], 0)
+    gap = np.maximum(company_grosze - main_grosze, 0) / 100  # exact to the grosz (an infinite threshold: inf)
 
     # Name of the lowest other level; missing where there is no other account (or it is off the scale).
     on_scale = np.isfinite(other_rank) & (other_rank >= 0)
@@ -176,7 +177,7 @@ def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
             "path": pd.Categorical.from_codes(path, categories=PATHS),
             "reasons": pd.Categorical.from_codes(reason_code, categories=_REASON_LABELS),
             "flags": pd.Categorical.from_codes(flag_code, categories=_FLAG_LABELS),
-            "gap": np.where(has_main, np.maximum(company_grosze - main_grosze, 0) / 100, np.nan),
+            "gap": np.where(has_main, np.where(np.isinf(company_thr), np.inf, gap), np.nan),
             # Each criterion's actual value, requirement and outcome, so a page can show why.
             "n_accounts": c["n_accounts"],
             "main_category_prev_revenue": c["main_category_prev_revenue"],

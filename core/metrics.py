@@ -7,6 +7,7 @@ so every slider move can reuse it and only `decide` runs again.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -198,18 +199,35 @@ def to_grosze(pln: np.ndarray) -> np.ndarray:
     so x * 100 lands a hair under 101.5. Those few amounts, and any too large for x * 100 to hold every
     grosz, are rounded from their shortest decimal form (``repr``), which is the number as written.
     Amounts beyond ±2**62 grosze are held there (no sum could reach them; see MAX_GROSZE)."""
-    pln = np.clip(np.asarray(pln, dtype=float), -MAX_GROSZE / 100, MAX_GROSZE / 100)
+    pln = np.asarray(pln, dtype=float)
     scaled = pln * 100
-    grosze = np.rint(scaled).astype(np.int64)
-    # x * 100 is off from the written amount by at most about |x * 100| * 2**-52: within 1e-15 of it (or 1e-6
-    # near zero) of half a grosz, the float cannot tell which side the written amount was.
-    near_half = np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) < np.maximum(1e-6, np.abs(scaled) * 1e-15)
-    unsure = near_half | (np.abs(scaled) >= 2**52)
+    rounded = np.rint(scaled)
+    # x * 100 is off from the written amount by at most about |x * 100| * 2**-52. Where it is that close (or
+    # 1e-6 near zero) to half a grosz, the float can't tell which side the written amount was on; from
+    # 5e14 grosze up every amount is unsure, so the huge ones are clamped below, not cast blindly.
+    # In place where it can be: this runs over every revenue row.
+    with np.errstate(invalid="ignore"):  # an infinite threshold: inf - inf, and its cast, are fixed below
+        slack = np.abs(scaled)
+        slack *= 1e-15
+        off = np.subtract(scaled, rounded, out=scaled)
+        slack += np.abs(off, out=off)
+        unsure = ~(slack <= 0.5 - 1e-6)  # NaN is unsure too
+        grosze = rounded.astype(np.int64)
+    del scaled, off, slack
     if unsure.any():
         values = pln[unsure].tolist()
-        exact = {v: int((Decimal(repr(v)) * 100).to_integral_value(ROUND_HALF_EVEN)) for v in set(values)}
+        exact = {v: _decimal_grosze(v) for v in set(values)}
         grosze[unsure] = np.array([exact[v] for v in values], dtype=np.int64)
     return grosze
+
+
+def _decimal_grosze(pln: float) -> int:
+    if math.isnan(pln):
+        raise ValueError("an amount is not a number")
+    if math.isinf(pln):  # a policy may say .inf to close a path
+        return MAX_GROSZE if pln > 0 else -MAX_GROSZE
+    grosze = int((Decimal(repr(pln)) * 100).to_integral_value(ROUND_HALF_EVEN))
+    return max(-MAX_GROSZE, min(MAX_GROSZE, grosze))
 
 
 def sum_by(key: np.ndarray, grosze: np.ndarray, n: int) -> np.ndarray:

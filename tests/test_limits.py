@@ -518,6 +518,13 @@ def test_sums_beyond_two_to_the_53_grosze_are_exact():
     assert m.main_revenue_grosze[0] == 3 * 2**45 * 100 + 1
 
 
+def test_an_infinite_threshold_closes_the_path():
+    closed = Policy.from_text("categories:\n  Fashion: {company: .inf, conditional: .inf}\n  Kids: {brand: .inf}\n")
+    accounts = [account("A1", N1), account("B1", N1, brand_zone=True)]
+    row = one(accounts, seller(1e12, 1e11) + seller(1e12, 1e11, "Kids", "B1"), closed)
+    assert not row.standard_ok and not row.conditional_ok and not row.brand_ok and row.gap == math.inf
+
+
 def test_revenue_beyond_what_int64_grosze_can_sum_is_refused_not_wrapped():
     rev = [("A1", "Fashion", str(END - k), 3e16) for k in range(2)]  # 6e18 grosze: over 2**62
     with pytest.raises(ValueError, match="too much to count in grosze"):
