@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from builders import account, dataset, growing_seller, monthly, nip
-from core import Policy, compute_metrics, evaluate, load_dataset
+from core import Policy, PolicyError, compute_metrics, evaluate, load_dataset
 from core.dataset import Dataset
 from core.decide import peer_benchmarks
 from core.metrics import to_grosze
@@ -518,11 +518,10 @@ def test_sums_beyond_two_to_the_53_grosze_are_exact():
     assert m.main_revenue_grosze[0] == 3 * 2**45 * 100 + 1
 
 
-def test_an_infinite_threshold_closes_the_path():
-    closed = Policy.from_text("categories:\n  Fashion: {company: .inf, conditional: .inf}\n  Kids: {brand: .inf}\n")
-    accounts = [account("A1", N1), account("B1", N1, brand_zone=True)]
-    row = one(accounts, seller(1e12, 1e11) + seller(1e12, 1e11, "Kids", "B1"), closed)
-    assert not row.standard_ok and not row.conditional_ok and not row.brand_ok and row.gap == math.inf
+def test_an_infinite_threshold_is_refused_naming_the_key():
+    # A threshold no revenue can reach is the largest the policy allows, never .inf (issue 7).
+    with pytest.raises(PolicyError, match=r"categories\.Fashion\.company"):
+        Policy.from_text("categories:\n  Fashion: {company: .inf, conditional: .inf}\n")
 
 
 def test_revenue_beyond_what_int64_grosze_can_sum_is_refused_not_wrapped():
