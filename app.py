@@ -49,7 +49,7 @@ try:
         st.caption("Scenario")
         st.text(state.scenario_name())
     page.run()
-except Exception:  # noqa: BLE001 - the last line of defence: the page says sorry, the log says why
+except Exception:  # the last line of defence: the page says sorry, the log says why
     error_id = uuid.uuid4().hex[:8]
     log.exception("unexpected error %s on page %r", error_id, page.title)
     st.error(f"Something went wrong (error ID {error_id}). Reload the page to start again; if it happens again, "

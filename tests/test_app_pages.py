@@ -266,7 +266,7 @@ def test_as_of_month_changes_the_windows(sample):
 
 
 def test_seller_search_shows_the_company(sample):
-    dataset, metrics = sample
+    _, metrics = sample
     decisions = decide(metrics, Policy.default())
     qualified = decisions[decisions["status"] == "qualified"]
     row = qualified[qualified["company_name"].str.contains(PUNCTUATION.pattern)].iloc[0]  # "… s.c.", "F.H. …"
