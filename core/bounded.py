@@ -5,14 +5,16 @@ header of a million empty columns, an .xlsx declaring a 17-billion-cell sheet, a
 bomb). Inside the dashboard's server process that takes every session down. So an upload is parsed
 by `load_dataset` in a separate process that:
 
-- is forked from a *forkserver* (a single-threaded helper started with fork+exec, with the loader
-  already imported), never with a plain ``fork`` of the threaded server, and starts in milliseconds;
+- is a fresh interpreter (``subprocess``: fork+exec, safe from the threaded server), kept ready in
+  advance (one idle reader waits with the loader imported). Not ``multiprocessing``: its children re-run
+  the parent's ``__main__``, and under Streamlit that is the app script itself;
 - has an address-space limit (``RLIMIT_AS``: allocations past it fail) and a CPU-time limit
-  (``RLIMIT_CPU``), and no core dumps (``RLIMIT_CORE`` 0: a crash must not write seller data to disk);
+  (``RLIMIT_CPU``), and no core dumps (``RLIMIT_CORE`` 0: a crash must not write seller data to disk),
+  all set before it receives the upload;
 - is killed by the parent when its wall-clock time is up, or when the caller's ``on_wait`` callback
   raises (the dashboard's script is stopped: the user reloaded, navigated away or closed the tab);
-- receives the upload's bytes and sends back the validated ``Dataset`` (pickled) through a pipe:
-  nothing touches the disk.
+- receives the upload's bytes and sends back the validated ``Dataset`` (pickled) through a socket
+  pair: nothing touches the disk.
 
 At most ``Budget.parallel`` loads run at once (the others wait their turn), so several hostile
 uploads together stay within ``parallel × memory``. Whatever goes wrong comes back as a
@@ -26,28 +28,27 @@ from __future__ import annotations
 
 import importlib
 import logging
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import pickle
 import resource
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from pathlib import Path
 
 from core.dataset import DataError, Dataset, Problem
 
 log = logging.getLogger(__name__)
 
-# Imported once in the forkserver, so every child starts with them loaded.
-_PRELOAD = ["core.loading", "pyarrow.parquet", "openpyxl"]
-_context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(_PRELOAD)
+_ROOT = str(Path(__file__).resolve().parent.parent)  # the folder holding the `core` package
+_CHILD = "import sys; from core.bounded import _child_main; _child_main(int(sys.argv[1]))"
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,6 @@ class Budget:
             seconds=float(os.environ.get("DPE_LOAD_SECONDS", default.seconds)),
             parallel=int(os.environ.get("DPE_LOAD_PARALLEL", default.parallel)),
         )
-
-
-def warm_up() -> None:
-    """Start the forkserver now (it imports the loader: seconds), so the first upload does not wait for it."""
-    multiprocessing.forkserver.ensure_running()
 
 
 # One gate per process: the number of loads allowed at once is fixed by the first budget used.
@@ -101,7 +97,7 @@ def load_dataset_bounded(
     """`core.loading.load_dataset` of the given bytes, run in a child process within ``budget``.
 
     ``on_wait(stage, elapsed_seconds)`` is called about every ``poll_seconds`` while waiting (stage
-    ``"queued"`` or ``"reading"``); if it raises, the child is killed and the exception propagates —
+    ``"queued"``, ``"starting"`` or ``"reading"``); if it raises, the child is killed and the exception propagates —
     that is how a stopped Streamlit script cancels its load. Raises ``DataError`` for a bad file and
     for one that exceeds the budget. ``loader`` ("module:function", called like `load_dataset`) lets the
     tests put a reader that misbehaves on purpose under the same guard.
@@ -120,42 +116,100 @@ def load_dataset_bounded(
         gate.release()
 
 
+# A reader takes seconds to start (it imports pandas and the loader), so one idle reader is kept ready: an upload
+# takes it and starts the next. Idle, it waits on its socket; when the server exits, it reads EOF and ends.
+STARTUP_SECONDS = 60.0
+_spare_lock = threading.Lock()
+_spare: _Child | None = None
+_reading: set[int] = set()
+
+
+@dataclass
+class _Child:
+    process: subprocess.Popen
+    conn: Connection
+
+
+def warm_up() -> None:
+    """Have an idle reader ready (started now; it imports the loader in the background)."""
+    global _spare
+    with _spare_lock:
+        if _spare is None or _spare.process.poll() is not None:
+            _spare = _start_child()
+
+
+def readers() -> list[int]:
+    """The process ids of the readers reading an upload now (not the idle one)."""
+    with _spare_lock:
+        return sorted(_reading)
+
+
+def _take_child() -> _Child:
+    global _spare
+    with _spare_lock:
+        child, _spare = _spare, None
+        if child is None or child.process.poll() is not None:
+            child = _start_child()
+        _reading.add(child.process.pid)
+    warm_up()
+    return child
+
+
 def _run_child(request: tuple, name: str, budget: Budget, on_wait, poll_seconds: float, loader: str) -> Dataset:
-    parent_end, child_end = _context.Pipe(duplex=True)
-    process = _context.Process(target=_child_main, args=(child_end, budget, loader), name="dpe-load", daemon=True)
+    child = _take_child()
+    process, conn = child.process, child.conn
     try:
-        process.start()
-        child_end.close()
-        start = time.monotonic()
-        _send(parent_end, request)
+        start, ready = time.monotonic(), False
         while True:
-            ready = wait([parent_end, process.sentinel], timeout=poll_seconds)
-            if parent_end in ready:
+            if wait([conn], timeout=poll_seconds):
                 try:
-                    outcome = pickle.loads(parent_end.recv_bytes())
+                    message = conn.recv_bytes()
                 except (EOFError, OSError):
-                    outcome = None  # the child died before answering: its exit code says why
-                if outcome is not None:
-                    return _result(outcome, name, budget)
-            if not process.is_alive():
-                process.join()
-                raise _refusal(name, _death_message(process.exitcode, budget))
+                    message = None  # the child died before answering: its exit code says why
+                if message == b"ready":  # started: now the upload goes in and the budget's clock runs
+                    _send(conn, request, budget, loader)
+                    start, ready = time.monotonic(), True
+                    continue
+                if message is not None:
+                    return _result(pickle.loads(message), name, budget)
+                try:
+                    process.wait(timeout=5)  # it closed the socket: it is on its way out
+                except subprocess.TimeoutExpired:
+                    pass
+            if process.poll() is not None:
+                raise _refusal(name, _death_message(process.returncode, budget))
             elapsed = time.monotonic() - start
-            if elapsed > budget.seconds:
-                raise _refusal(name, _time_message(budget))
+            if elapsed > (budget.seconds if ready else STARTUP_SECONDS):
+                raise _refusal(name, _time_message(budget) if ready else "the file reader did not start; try again")
             if on_wait is not None:
-                on_wait("reading", elapsed)
+                on_wait("reading" if ready else "starting", elapsed)
     finally:
         # Every way out (a result, a refusal, a stopped script) ends the child; killing a finished one is harmless.
         _kill(process)
-        parent_end.close()
+        conn.close()
+        with _spare_lock:
+            _reading.discard(process.pid)
 
 
-def _send(conn: Connection, request: tuple) -> None:
-    """The names pickled, then each file's bytes as they are (no copy of an upload in the server)."""
-    accounts, revenue, accounts_name, revenue_name = request
+def _start_child() -> _Child:
+    ours, theirs = socket.socketpair()
+    paths = [_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     try:
-        conn.send_bytes(pickle.dumps((accounts_name, revenue_name, revenue is not None)))
+        process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(theirs.fileno())], pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+        )
+    finally:
+        theirs.close()
+    return _Child(process, Connection(ours.detach()))
+
+
+def _send(conn: Connection, request: tuple, budget: Budget, loader: str) -> None:
+    """A pickled header, then each file's bytes as they are (no copy of an upload in the server)."""
+    accounts, revenue, accounts_name, revenue_name = request
+    header = (budget, loader, sys.path, accounts_name, revenue_name, revenue is not None)
+    try:
+        conn.send_bytes(pickle.dumps(header))
         conn.send_bytes(accounts)
         if revenue is not None:
             conn.send_bytes(revenue)
@@ -163,16 +217,13 @@ def _send(conn: Connection, request: tuple) -> None:
         pass  # the child died before reading: the wait loop reports its exit code
 
 
-def _kill(process: Any) -> None:
-    if process.pid is None:
-        return
-    if process.is_alive():
+def _kill(process: subprocess.Popen) -> None:
+    if process.poll() is None:
         process.kill()
-    process.join(timeout=10)
     try:
-        process.close()
-    except ValueError:
-        pass  # still running after SIGKILL and 10 s: leave it to the kernel
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        log.error("an upload reader (pid %s) did not end after SIGKILL", process.pid)
 
 
 def _refusal(name: str, message: str) -> DataError:
@@ -221,12 +272,22 @@ def _limit_self(budget: Budget) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _child_main(conn: Connection, budget: Budget, loader: str) -> None:
-    """Read one request, answer with ("ok", Dataset) | ("problems", [Problem]) | ("memory", None) | ("error", type)."""
+def _child_main(fd: int) -> None:
+    """Serve one request on the socket ``fd``: say "ready" once the loader is imported, then read a header
+    (budget, loader, sys.path, names) and the files' bytes, and answer ("ok", Dataset) | ("problems",
+    [Problem]) | ("memory", None) | ("error", type name)."""
+    import core.loading  # noqa: F401 - the default loader, imported while idle
+
+    conn = Connection(fd)
+    try:
+        conn.send_bytes(b"ready")
+        budget, loader, paths, accounts_name, revenue_name, has_revenue = pickle.loads(conn.recv_bytes())
+    except (EOFError, OSError):
+        return  # an idle reader whose server has gone
+    sys.path.extend(p for p in paths if p not in sys.path)  # the caller's modules (a test's loader) import here too
     module, _, function = loader.partition(":")
     load_dataset = getattr(importlib.import_module(module), function)
-    _limit_self(budget)
-    accounts_name, revenue_name, has_revenue = pickle.loads(conn.recv_bytes())
+    _limit_self(budget)  # before the upload arrives
     accounts = conn.recv_bytes()
     revenue = conn.recv_bytes() if has_revenue else None
     try:

@@ -5,7 +5,6 @@ crashes, or is cancelled; and the worst known files are refused within the budge
 from __future__ import annotations
 
 import io
-import multiprocessing.forkserver
 import os
 import re
 import time
@@ -18,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from core.bounded import Budget, load_dataset_bounded
+from core.bounded import Budget, load_dataset_bounded, readers
 from core.dataset import DataError
 from core.loading import load_dataset
 from core.sample import generate
@@ -41,22 +40,19 @@ def rss_mb(pid: int | str = "self") -> float:
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
 
 
-def load_children() -> list[int]:
-    """The live children of the forkserver: the loads still running."""
-    server = multiprocessing.forkserver._forkserver._forkserver_pid
-    if server is None:
-        return []
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[1]) == server and fields[0] != "Z":
-                found.append(int(entry))
-    return found
+def gone(pid: int) -> bool:
+    return not Path(f"/proc/{pid}").exists()
+
+
+def watching():
+    """An ``on_wait`` that notes the readers at work, and the set it fills."""
+    seen: set[int] = set()
+    return seen, lambda stage, elapsed: seen.update(readers())
+
+
+def assert_no_reader_left(seen: set[int]) -> None:
+    assert not readers()
+    assert all(gone(pid) for pid in seen), "every reader that ran is gone (killed and reaped)"
 
 
 def refusal(error: DataError) -> str:
@@ -120,28 +116,33 @@ def test_a_memoryview_is_accepted(upload):
 
 def test_a_reader_that_eats_memory_is_stopped_and_this_process_stays_flat(upload):
     before = rss_mb()
+    seen, on_wait = watching()
     with pytest.raises(DataError) as error:
         load_dataset_bounded(*upload, accounts_name="a.csv", budget=Budget(memory_mb=1024, seconds=30),
-                             loader="test_bounded:eat_memory")
+                             on_wait=on_wait, loader="test_bounded:eat_memory")
     assert refusal(error.value).startswith("reading the file needs more memory than the limit of 1.0 GB")
     assert error.value.problems[0].file == "a.csv"
     assert rss_mb() - before < 100
-    assert not load_children()
+    assert_no_reader_left(seen)
 
 
 def test_a_reader_that_spins_is_stopped_at_the_time_limit(upload):
+    seen, on_wait = watching()
     start = time.monotonic()
     with pytest.raises(DataError) as error:
-        load_dataset_bounded(*upload, budget=Budget(memory_mb=1024, seconds=2), loader="test_bounded:spin")
-    assert 2 <= time.monotonic() - start < 6
+        load_dataset_bounded(*upload, budget=Budget(memory_mb=1024, seconds=2), on_wait=on_wait,
+                             loader="test_bounded:spin")
+    assert time.monotonic() - start >= 2
     assert refusal(error.value).startswith("reading the file took longer than the limit of 2 seconds")
-    assert not load_children()
+    assert seen
+    assert_no_reader_left(seen)
 
 
 def test_a_reader_that_crashes_is_a_refusal(upload):
     with pytest.raises(DataError) as error:
         load_dataset_bounded(*upload, budget=SMALL, loader="test_bounded:crash")
     assert refusal(error.value) == "the file could not be read (the reader stopped with exit code 3)"
+    assert not readers()
 
 
 class Cancelled(Exception):
@@ -150,17 +151,25 @@ class Cancelled(Exception):
 
 def test_a_cancelled_wait_kills_the_reader(upload):
     """What a reload does: Streamlit raises in the script thread at its next call (here: on_wait)."""
-    seen = []
+    seen: set[int] = set()
 
     def on_wait(stage, elapsed):
-        seen.append(load_children())
-        if elapsed > 0.5:
+        seen.update(readers())
+        if stage == "reading" and elapsed > 0.5:
             raise Cancelled
 
     with pytest.raises(Cancelled):
         load_dataset_bounded(*upload, budget=SMALL, on_wait=on_wait, loader="test_bounded:sleep_long")
-    assert seen[-1], "the reader was running"
-    assert not load_children(), "and is gone once the wait is cancelled"
+    assert len(seen) == 1, "one reader was at work"
+    assert_no_reader_left(seen)
+
+
+def test_an_idle_reader_is_kept_ready_and_is_not_counted_as_reading(upload):
+    load_dataset_bounded(*upload, budget=SMALL)
+    assert not readers()
+    start = time.monotonic()
+    load_dataset_bounded(*upload, budget=SMALL)
+    assert time.monotonic() - start < 5, "the second load finds a reader with the loader already imported"
 
 
 # -- the worst files known, through the real loader ----------------------------------------------
@@ -214,4 +223,4 @@ def test_the_worst_known_files_are_refused_within_the_budget(bomb, upload):
         load_dataset_bounded(data, upload[1], budget=Budget(memory_mb=1536, seconds=10))
     assert time.monotonic() - start < 18
     assert rss_mb() - before < 100
-    assert not load_children()
+    assert not readers()

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.bounded import Budget, load_dataset_bounded, warm_up
 from core.dataset import DataError, Dataset, Problem
 from core.decide import decide
 from core.metrics import Metrics, compute_metrics
@@ -64,17 +65,6 @@ def baseline_decisions_for(fingerprint: str, as_of: str | None, _dataset: Datase
     return decide(metrics_for(fingerprint, as_of, _dataset), Policy.default())
 
 
-@st.cache_resource(show_spinner=False)
-def _upload_reader_started() -> bool:
-    """Start the upload reader's forkserver in the background, once per server (core.bounded.warm_up)."""
-    import threading
-
-    from core.bounded import warm_up
-
-    threading.Thread(target=warm_up, name="dpe-warm-up", daemon=True).start()
-    return True
-
-
 # -- the dataset and the month -------------------------------------------------------------------
 
 
@@ -86,7 +76,7 @@ def init() -> None:
     """Fill in what a new session starts with: the sample, its latest month, the published policy."""
     ss = _state()
     if DATASET not in ss:
-        _upload_reader_started()
+        warm_up()  # an upload reader ready in the background (core.bounded)
         activate(sample_dataset())
     if SCENARIO not in ss:
         ss[SCENARIO] = Policy.default().to_dict()
@@ -138,8 +128,6 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
     is read in a child process with a memory and a time budget (`core.bounded`), so no file can take the
     server down; while it reads, the page shows the elapsed time, and a rerun, a reload or a closed tab
     (Streamlit stops the script at its next call) kills the child."""
-    from core.bounded import Budget, load_dataset_bounded
-
     accounts_name = getattr(accounts_file, "name", None)
     revenue_name = getattr(revenue_file, "name", None)
     budget = Budget.from_env()
