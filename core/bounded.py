@@ -134,7 +134,10 @@ def warm_up() -> None:
     """Have an idle reader ready (started now; it imports the loader in the background)."""
     global _spare
     with _spare_lock:
-        if _spare is None or _spare.process.poll() is not None:
+        if _spare is not None and _spare.process.poll() is not None:
+            _spare.conn.close()  # it died while idle
+            _spare = None
+        if _spare is None:
             _spare = _start_child()
 
 
@@ -148,7 +151,10 @@ def _take_child() -> _Child:
     global _spare
     with _spare_lock:
         child, _spare = _spare, None
-        if child is None or child.process.poll() is not None:
+        if child is not None and child.process.poll() is not None:
+            child.conn.close()  # it died while idle
+            child = None
+        if child is None:
             child = _start_child()
         _reading.add(child.process.pid)
     warm_up()

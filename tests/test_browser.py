@@ -1,8 +1,10 @@
 """End-to-end: a real `streamlit run` server driven by Chromium through Playwright.
 
 Opens every page (screenshots in tests/artifacts/), uploads files through the uploader, moves a
-slider with the keyboard, edits a cell of the thresholds table, searches a seller, and checks that
-two browser sessions with different uploads each see only their own data. Needs Debian's
+slider with the keyboard, edits a cell of the thresholds table, searches a seller, checks that
+two browser sessions with different uploads each see only their own data, and that a hostile upload in
+one session is read in a bounded child process (killed by a reload, refused with a message) while
+another session keeps working and the server's memory stays flat. Needs Debian's
 /usr/bin/chromium (`.ci/run` installs it): skipped without it on a developer machine, failed
 without it in CI.
 """

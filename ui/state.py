@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import time
 from pathlib import Path
 from typing import Any
 
@@ -132,17 +133,18 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
     revenue_name = getattr(revenue_file, "name", None)
     budget = Budget.from_env()
     progress = st.empty()
-    shown = {"second": -1}
+    start, shown = time.monotonic(), {"second": -1}
 
-    def on_wait(stage: str, elapsed: float) -> None:
+    def on_wait(stage: str, _elapsed: float) -> None:
         # Touching session state is a Streamlit yield point: a pending stop or rerun raises here.
         _ = UPLOAD_ERROR in _state()
-        if int(elapsed) != shown["second"]:
-            shown["second"] = int(elapsed)
+        second = int(time.monotonic() - start)
+        if second != shown["second"]:
+            shown["second"] = second
             if stage == "queued":
-                progress.caption(f"Waiting for other uploads to finish… {elapsed:.0f} s")
+                progress.caption(f"Waiting for other uploads to finish… {second} s")
             else:
-                progress.caption(f"Reading the upload… {elapsed:.0f} s (stopped after {budget.seconds:.0f} s)")
+                progress.caption(f"Reading the upload… {second} s (stopped after {budget.seconds:.0f} s)")
 
     try:
         new = load_dataset_bounded(
