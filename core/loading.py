@@ -263,9 +263,11 @@ def _xlsx_table(source: _Input, wanted: str, in_workbook: bool, max_rows: int, p
     if sheet.unlisted:
         problems.add(file, None, None, None, f"… and {sheet.unlisted:,} more cells that can't be read")
     for first_row, first_col, last_row, last_col in sheet.merged:
-        if last_row < sheet.numbers[0] or first_row > sheet.numbers[-1] or (first_row, first_col) == (last_row, last_col):
-            continue
-        columns = [c for c in range(first_col, last_col + 1) if ours(max(first_row, sheet.numbers[0]), c)]
+        single = (first_row, first_col) == (last_row, last_col)
+        if single or last_row < sheet.numbers[0] or first_row > sheet.numbers[-1]:
+            continue  # outside the table, or one cell
+        top = max(first_row, sheet.numbers[0])
+        columns = [c for c in range(first_col, min(last_col + 1, len(header))) if ours(top, c)]
         if columns:
             cells = f"{read_xlsx.column_letters(first_col)}{first_row}:{read_xlsx.column_letters(last_col)}{last_row}"
             problems.add(file, first_row, header[columns[0]] if columns[0] < len(header) else None, None,

@@ -37,11 +37,12 @@ from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 # Limits. Each is far above what a real accounts or revenue sheet needs, and low enough that the worst file
 # within them is read in seconds and well under 1 GB of memory.
 MAX_COLUMNS = 500  # per table: ours have 12 and 4 columns, so this leaves room for a user's own columns
-MAX_CELLS = 10_000_000  # non-empty cells per sheet (e.g. 1 M revenue rows × 4 columns, plus room)
-MAX_SHARED_STRINGS = 3_000_000  # distinct texts in the workbook
-MAX_SHEET_BYTES = 1024 * 2**20  # a sheet's XML, decompressed (a 1 M-row revenue sheet is about 120 MB)
+MAX_CELLS = 5_000_000  # filled cells per sheet: a full 1,048,576-row revenue sheet has 4.2 M (bounds memory)
+MAX_ELEMENTS = 16_000_000  # XML elements per part, empty cells included: that sheet has about 10 M (bounds time)
+MAX_SHARED_STRINGS = 1_000_000  # distinct texts in the workbook (a revenue sheet repeats its ids and categories)
+MAX_SHEET_BYTES = 400 * 2**20  # a sheet's XML, decompressed (that sheet is about 150 MB with inline strings)
 MAX_STRINGS_BYTES = 256 * 2**20  # the shared strings' XML, decompressed
-MAX_OTHER_BYTES = 64 * 2**20  # workbook.xml, styles.xml, relationships: small in any real workbook
+MAX_OTHER_BYTES = 16 * 2**20  # workbook.xml, styles.xml, relationships: well under 1 MB in a real workbook
 MAX_PARTS = 10_000  # entries in the zip
 MAX_REPORTED = 100  # cell problems listed per kind; the rest are counted
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
@@ -114,22 +115,23 @@ def read_sheet(data: bytes, wanted: str, *, only_sheet_fallback: bool, max_rows:
     _check_entry_count(data)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - zipfile raises several types on a damaged file
         raise XlsxError(f"not a readable Excel workbook ({_reason(exc)})") from None
     with archive:
-        book = _Book(archive)
         try:
+            book = _Book(archive)
             title, path = book.choose(wanted, only_sheet_fallback)
             sheet = Sheet(title)
             strings = book.shared_strings()
             styles = book.styles()
-            _SheetReader(sheet, strings, styles, book.date1904, max_rows).read(book.chunks(path, MAX_SHEET_BYTES, title))
+            reader = _SheetReader(sheet, strings, styles, book.date1904, max_rows)
+            reader.read(book.chunks(path, MAX_SHEET_BYTES, title))
         except XlsxError as exc:
             if exc.in_sheet:
                 exc.sheet = title
             raise
-        except (zipfile.BadZipFile, EOFError, OSError, expat.ExpatError, ValueError, KeyError) as exc:
-            # a damaged part (bad CRC, truncated stream, malformed XML); never a traceback to the user
+        except Exception as exc:  # noqa: BLE001 - a damaged part: bad CRC, truncated stream, malformed XML,
+            # an unsupported compression (NotImplementedError), an encrypted entry (RuntimeError)…
             raise XlsxError(f"the workbook is damaged ({_reason(exc)}); open it in Excel and save it again") from None
     return sheet
 
@@ -149,6 +151,11 @@ def _check_entry_count(data: bytes) -> None:
 
 
 # -- the workbook: parts, sheets, shared strings, styles ------------------------------------------------
+
+
+def _too_many_elements(where: str, in_sheet: bool = False) -> XlsxError:
+    return XlsxError(f"{where} has more than {MAX_ELEMENTS:,} XML elements, far more than its table needs "
+                     "(empty formatted cells?); copy the table into a new workbook", in_sheet=in_sheet)
 
 
 def _local(name: str) -> str:
@@ -210,7 +217,16 @@ class _Book:
 
     def _parse(self, path: str, start: Callable, end: Callable | None = None, text: Callable | None = None,
                limit: int = MAX_OTHER_BYTES) -> None:
-        parser = _parser(start, end, text)
+        elements = 0
+
+        def counted(name: str, attrs: dict[str, str]) -> None:
+            nonlocal elements
+            elements += 1
+            if elements > MAX_ELEMENTS:
+                raise _too_many_elements(posixpath.basename(path))
+            start(name, attrs)
+
+        parser = _parser(counted, end, text)
         for chunk in self.chunks(path, limit):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
@@ -250,7 +266,8 @@ class _Book:
         def start(tag: str, attrs: dict[str, str]) -> None:
             if _local(tag) == "Relationship" and attrs.get("TargetMode") != "External":
                 target = attrs.get("Target", "")
-                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                joined = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+                path = posixpath.normpath(joined)
                 found[attrs.get("Id", "")] = (attrs.get("Type", "").rpartition("/")[2], path)
 
         if rels_path.lower() in self.parts:
@@ -281,7 +298,8 @@ class _Book:
         if kind != "worksheet":
             what = "a chart" if kind == "chartsheet" else "not a table"
             if not kind:
-                raise XlsxError(f"the workbook is damaged: sheet {name!r} has no part; open it in Excel and save it again")
+                raise XlsxError(f"the workbook is damaged: sheet {name!r} has no part; open it in Excel and save it "
+                                "again")
             raise XlsxError(f"sheet {name!r} is {what}; put the table on a worksheet")
         return name, path
 
@@ -294,33 +312,42 @@ class _Book:
             return []
         strings: list[str] = []
         pieces: list[str] = []
-        depth = {"si": False, "t": False, "rPh": False}
+        collecting = in_phonetic = False  # inside a <t>; inside an <rPh> (a phonetic guide, not shown in the cell)
         too_many = XlsxError(f"the workbook has more than {MAX_SHARED_STRINGS:,} shared strings (distinct texts), "
                              "more than this tool reads")
 
         def start(name: str, attrs: dict[str, str]) -> None:
-            tag = _local(name)
-            if tag in depth:
-                depth[tag] = True
-                if tag == "si":
-                    pieces.clear()
-                    if len(strings) >= MAX_SHARED_STRINGS:
-                        raise too_many
-            elif tag == "sst" and int(attrs.get("uniqueCount", "0") or 0) > MAX_SHARED_STRINGS:
-                raise too_many  # declared up front in what Excel writes; counted anyway below
+            nonlocal collecting, in_phonetic
+            if ":" in name:
+                name = _local(name)
+            if name == "si":
+                pieces.clear()
+                if len(strings) >= MAX_SHARED_STRINGS:
+                    raise too_many
+            elif name == "t":
+                collecting = not in_phonetic
+            elif name == "rPh":
+                in_phonetic = True
+            elif name == "sst" and _int(attrs.get("uniqueCount")) > MAX_SHARED_STRINGS:
+                raise too_many  # as Excel declares it; counted anyway, as a file may not declare it or lie
 
         def end(name: str) -> None:
-            tag = _local(name)
-            if tag in depth:
-                depth[tag] = False
-                if tag == "si":
-                    strings.append(_unescape("".join(pieces)))
+            nonlocal collecting, in_phonetic
+            if ":" in name:
+                name = _local(name)
+            if name == "si":
+                text = pieces[0] if len(pieces) == 1 else "".join(pieces)
+                strings.append(_unescape(text) if "_x" in text else text)
+            elif name == "t":
+                collecting = False
+            elif name == "rPh":
+                in_phonetic = False
 
-        def text(data: str) -> None:
-            if depth["t"] and not depth["rPh"]:  # rPh: phonetic guides, not shown in the cell
-                pieces.append(data)
+        def data(chars: str) -> None:
+            if collecting:
+                pieces.append(chars)
 
-        self._parse(path, start, end, text, MAX_STRINGS_BYTES)
+        self._parse(path, start, end, data, MAX_STRINGS_BYTES)
         return strings
 
     def styles(self) -> list[str | None]:
@@ -414,13 +441,16 @@ class _SheetReader:
         sheet, strings, formats, max_rows = self.sheet, self.strings, self.formats, self.max_rows
         numbers, rows = sheet.numbers, sheet.rows
         column_of = _COLUMN_OF
-        row_number, col, kind, style, ref, formula, text, filled = 0, -1, "n", None, "", None, None, 0
+        row_number, col, kind, style, ref, formula, text, filled, elements = 0, -1, "n", None, "", None, None, 0, 0
         cells: list[Any] = []
         pieces: list[str] = []
         collecting = in_inline = in_phonetic = False  # collecting: inside <v>, <f>, or an inline string's <t>
 
         def start(name: str, attrs: dict[str, str]) -> None:
-            nonlocal row_number, col, kind, style, ref, formula, text, collecting, in_inline, in_phonetic
+            nonlocal row_number, col, kind, style, ref, formula, text, collecting, in_inline, in_phonetic, elements
+            elements += 1
+            if elements > MAX_ELEMENTS:
+                raise _too_many_elements("the sheet", in_sheet=True)
             if ":" in name:
                 name = _local(name)
             if name == "c":

@@ -193,7 +193,8 @@ def test_two_million_empty_rows_are_refused_at_excels_last_row():
 
 
 def test_rows_past_excels_last_row_are_refused():
-    revenue = sheet_xml(rows_xml([REVENUE_HEADER, *REVENUE_ROWS]) + '<row r="1048577"><c r="A1048577"><v>1</v></c></row>')
+    past = '<row r="1048577"><c r="A1048577"><v>1</v></c></row>'
+    revenue = sheet_xml(rows_xml([REVENUE_HEADER, *REVENUE_ROWS]) + past)
     p = only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)])), "1,048,576",
              file="book.xlsx, sheet revenue")
     assert p.row == 1_048_577
@@ -250,7 +251,8 @@ def test_merged_cells_outside_the_table_are_harmless():
 def test_an_error_cell_is_a_problem():
     # Before, '#DIV/0!' was read as text; in a text column (account_name, say) it passed as a value.
     row = ["A2", "9512345600", True, "Good", '<c r="E3" t="e"><f>1/0</f><v>#DIV/0!</v></c>', False, False]
-    found = problems_of(workbook([("accounts", table(ACCOUNTS_HEADER, [ACCOUNT_ROWS[0], row])), ("revenue", REVENUE_SHEET)]))
+    accounts = table(ACCOUNTS_HEADER, [ACCOUNT_ROWS[0], row])
+    found = problems_of(workbook([("accounts", accounts), ("revenue", REVENUE_SHEET)]))
     p = only([p for p in found if "error" in p.message], "#DIV/0!", file="book.xlsx, sheet accounts", row=3,
              column="positive_ratings_pct")
     assert "E3" in p.message  # (the column's own check adds that the required value is missing)
@@ -411,3 +413,21 @@ def test_too_many_cells_are_refused(monkeypatch):
     monkeypatch.setattr(core.read_xlsx, "MAX_CELLS", 20)
     only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", REVENUE_SHEET)])), "cells",
          file="book.xlsx, sheet accounts")
+
+
+def test_a_sheet_of_countless_empty_elements_is_refused(monkeypatch):
+    import core.read_xlsx
+
+    monkeypatch.setattr(core.read_xlsx, "MAX_ELEMENTS", 1000)
+    revenue = sheet_xml(rows_xml([REVENUE_HEADER]) + '<row r="5">' + "<c/>" * 1000 + "</row>")
+    only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)])),
+         "XML elements", file="book.xlsx, sheet revenue")
+
+
+def test_a_zip_of_countless_entries_is_refused():
+    parts = {f"junk/{n}": b"" for n in range(10_001)}
+    only(problems_of(zip_bytes(parts)), "entries", file="book.xlsx")
+
+
+def test_a_zip_that_is_no_workbook():
+    only(problems_of(zip_bytes({"word/document.xml": "<w/>"})), "no workbook part", file="book.xlsx")
