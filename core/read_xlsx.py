@@ -37,8 +37,9 @@ from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 # Limits. Each is far above what a real accounts or revenue sheet needs, and low enough that the worst file
 # within them is read in seconds and well under 1 GB of memory.
 MAX_COLUMNS = 500  # per table: ours have 12 and 4 columns, so this leaves room for a user's own columns
-MAX_CELLS = 5_000_000  # filled cells per sheet: a full 1,048,576-row revenue sheet has 4.2 M (bounds memory)
-MAX_ELEMENTS = 16_000_000  # XML elements per part, empty cells included: that sheet has about 10 M (bounds time)
+MAX_ELEMENTS = 6_000_000  # XML elements per part, empty cells included; bounds time: about 1 µs each, so a few
+# seconds. A revenue row of 4 cells is 9 to 11 elements, so about 550,000-650,000 rows (larger tables: CSV, Parquet).
+MAX_CELLS = 3_000_000  # filled cells per sheet (bounds memory; each filled cell is at least 2 elements anyway)
 MAX_SHARED_STRINGS = 1_000_000  # distinct texts in the workbook (a revenue sheet repeats its ids and categories)
 MAX_SHEET_BYTES = 400 * 2**20  # a sheet's XML, decompressed (that sheet is about 150 MB with inline strings)
 MAX_STRINGS_BYTES = 256 * 2**20  # the shared strings' XML, decompressed
@@ -154,8 +155,9 @@ def _check_entry_count(data: bytes) -> None:
 
 
 def _too_many_elements(where: str, in_sheet: bool = False) -> XlsxError:
-    return XlsxError(f"{where} has more than {MAX_ELEMENTS:,} XML elements, far more than its table needs "
-                     "(empty formatted cells?); copy the table into a new workbook", in_sheet=in_sheet)
+    return XlsxError(f"{where} has more than {MAX_ELEMENTS:,} XML elements, more than this tool reads from Excel "
+                     "(about 550,000 rows of 4 columns): save a large table as CSV, or delete empty formatted cells",
+                     in_sheet=in_sheet)
 
 
 def _local(name: str) -> str:
@@ -454,14 +456,16 @@ class _SheetReader:
             if ":" in name:
                 name = _local(name)
             if name == "c":
-                ref = attrs.get("r")
+                ref = attrs.get("r")  # None: the next column; its name is only made for a message
                 if ref:
                     letters = ref.rstrip(_ROW_DIGITS)
                     index = column_of.get(letters)
                     col = index if index is not None else _column_index(letters)
                 else:
                     col += 1
-                    ref = f"{column_letters(col)}{row_number}"
+                if col >= EXCEL_COLUMNS:
+                    raise XlsxError(f"row {row_number:,} has a cell past Excel's last column (XFD): the file is "
+                                    "damaged or was not written for Excel", in_sheet=True, row=row_number)
                 kind, style, formula, text = attrs.get("t", "n"), attrs.get("s"), None, None
             elif name == "v" or name == "f":
                 collecting = True
@@ -494,13 +498,17 @@ class _SheetReader:
                 pieces.append(chars)
 
         def end(name: str) -> None:
-            nonlocal formula, text, collecting, in_inline, in_phonetic, filled
+            nonlocal formula, text, collecting, in_inline, in_phonetic, filled, ref
             if ":" in name:
                 name = _local(name)
             if name == "v":
                 text = pieces[0] if len(pieces) == 1 else "".join(pieces)
                 collecting = False
             elif name == "c":
+                if text is None and formula is None:
+                    return  # an empty (perhaps formatted) cell: the cheapest way out, as padding can be millions
+                if ref is None:
+                    ref = f"{column_letters(col)}{row_number}"
                 # The common cells inline: a number without a date or percent format, a shared string.
                 if text is None or text == "" or kind not in ("n", "s"):
                     value = self.other_value(kind, text, formula, ref, row_number, col)

@@ -431,3 +431,9 @@ def test_a_zip_of_countless_entries_is_refused():
 
 def test_a_zip_that_is_no_workbook():
     only(problems_of(zip_bytes({"word/document.xml": "<w/>"})), "no workbook part", file="book.xlsx")
+
+
+def test_a_row_of_cells_past_excels_last_column_is_refused():
+    revenue = sheet_xml(rows_xml([REVENUE_HEADER, *REVENUE_ROWS]) + '<row r="4">' + "<c/>" * 16_385 + "</row>")
+    only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)])), "last column",
+         file="book.xlsx, sheet revenue", row=4)
