@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import decimal
 import difflib
 import io
 import itertools
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core import read_xlsx
 from core.dataset import ACCOUNT_COLUMNS, REVENUE_COLUMNS, DataError, Dataset, Problem
 from core.policy import POLISH_QUALITY_NAMES, Policy
 
@@ -183,11 +183,11 @@ def _read(source: _Input | None, sheet: str, in_workbook: bool, max_rows: int, p
         if isinstance(source.data, pd.DataFrame):
             return _frame_table(source.name, source.data, max_rows)
         if _is_workbook(source.data):
-            return _xlsx_table(source, sheet, in_workbook, max_rows)
+            return _xlsx_table(source, sheet, in_workbook, max_rows, problems)
         if source.data.startswith(b"PAR1"):
             return _frame_table(source.name, _read_parquet(source.data, max_rows), max_rows)
         if source.data.startswith(b"\xd0\xcf\x11\xe0"):
-            raise _Unreadable("this is an old Excel .xls file (or another binary document); save it as .xlsx or CSV")
+            raise _Unreadable(read_xlsx.describe_compound_file(source.data))  # an old .xls, or an encrypted .xlsx
         return _csv_table(source.name, source.data, max_rows)
     except _Unreadable as exc:
         problems.add(source.name, None, None, None, str(exc))
@@ -238,63 +238,45 @@ def _blank_cell(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and np.isnan(value))
 
 
-def _xlsx_table(source: _Input, wanted: str, in_workbook: bool, max_rows: int) -> _Table:
-    import openpyxl
-
+def _xlsx_table(source: _Input, wanted: str, in_workbook: bool, max_rows: int, problems: _Problems) -> _Table | None:
+    """One sheet of a workbook, read by core.read_xlsx (bounded, exact); the cells it can't read exactly (a
+    formula without a saved value, an error value, merged cells) become problems where they touch our table."""
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
-    except Exception as exc:  # zipfile and openpyxl raise many types on a damaged file
-        raise _Unreadable(f"not a readable Excel workbook ({type(exc).__name__})") from None
-    try:
-        sheet = workbook[_sheet_title(workbook.sheetnames, wanted, in_workbook)]
-        numbers, rows = _sheet_rows(sheet, max_rows)
-    except _Unreadable:
-        raise
-    except Exception as exc:  # a damaged sheet inside a valid zip
-        raise _Unreadable(f"a sheet of the workbook can't be read ({type(exc).__name__})") from None
-    finally:
-        workbook.close()
-    if not rows:
+        sheet = read_xlsx.read_sheet(source.data, wanted, only_sheet_fallback=not in_workbook, max_rows=max_rows)
+    except read_xlsx.XlsxError as exc:
+        if exc.sheet is None:
+            raise _Unreadable(str(exc)) from None
+        problems.add(f"{source.name}, sheet {exc.sheet}", exc.row, None, None, str(exc))
+        return None
+    if not sheet.rows:
         raise _Unreadable(f"sheet {sheet.title} is empty")
-    width = max(map(len, rows))
-    padded = [row + (None,) * (width - len(row)) for row in rows[1:]]
-    body = pd.DataFrame(padded, index=numbers[1:], columns=range(width)) if padded else pd.DataFrame(columns=range(width))
-    return _table(f"{source.name}, sheet {sheet.title}", list(rows[0]), body)
+    file = f"{source.name}, sheet {sheet.title}"
+    header = [_column_key(h) for h in sheet.rows[0]]
+    known = set(ACCOUNT_COLUMNS if wanted == "accounts" else REVENUE_COLUMNS)
 
+    def ours(row: int, column: int) -> bool:  # a cell of the header, or of a column we read
+        return row == sheet.numbers[0] or (column < len(header) and header[column] in known)
 
-def _sheet_title(titles: list[str], wanted: str, in_workbook: bool) -> str:
-    by_key = {title.strip().lower(): title for title in titles}
-    if wanted in by_key:
-        return by_key[wanted]
-    if not in_workbook and len(titles) == 1:  # a one-sheet workbook uploaded as this table
-        return titles[0]
-    raise _Unreadable(f"the workbook has no sheet named {wanted!r}; its sheets are: {', '.join(titles)}")
-
-
-def _sheet_rows(sheet: Any, max_rows: int) -> tuple[list[int], list[tuple]]:
-    """The sheet's non-blank rows (the first is the header) and their row numbers."""
-    too_many = _Unreadable(f"sheet {sheet.title}: {_too_many_rows(max_rows)}")
-    if (sheet.max_row or 0) > max_rows + 1:  # the sheet's declared size, known before reading it
-        raise too_many
-    numbers, rows = [], []
-    for number, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
-        row = tuple(_shown_value(cell) for cell in cells)
-        if all(_blank_cell(value) for value in row):
-            continue
-        if len(rows) > max_rows:
-            raise too_many
-        numbers.append(number)
-        rows.append(row)
-    return numbers, rows
-
-
-def _shown_value(cell: Any) -> Any:
-    """The cell's value, except that a percentage-formatted number is read as Excel shows it: 0.995 in
-    a cell formatted 0.0% becomes '99.5%', which the number columns understand in their own unit."""
-    value = cell.value
-    if type(value) in (int, float) and cell.number_format and "%" in cell.number_format:
-        return f"{decimal.Decimal(repr(value)) * 100:f}%"  # exact: 0.995 gives 99.500, not 99.49999…
-    return value
+    for p in sheet.problems:
+        if ours(p.row, p.column):
+            problems.add(file, p.row, header[p.column] if p.column < len(header) else None, p.value, p.message)
+    if sheet.unlisted:
+        problems.add(file, None, None, None, f"… and {sheet.unlisted:,} more cells that can't be read")
+    for first_row, first_col, last_row, last_col in sheet.merged:
+        single = (first_row, first_col) == (last_row, last_col)
+        if single or last_row < sheet.numbers[0] or first_row > sheet.numbers[-1]:
+            continue  # outside the table, or one cell
+        top = max(first_row, sheet.numbers[0])
+        columns = [c for c in range(first_col, min(last_col + 1, len(header))) if ours(top, c)]
+        if columns:
+            cells = f"{read_xlsx.column_letters(first_col)}{first_row}:{read_xlsx.column_letters(last_col)}{last_row}"
+            problems.add(file, first_row, header[columns[0]] if columns[0] < len(header) else None, None,
+                         f"cells {cells} are merged: Excel keeps a value only in the first cell, the others read as "
+                         "empty; unmerge them and fill each cell")
+    rows = sheet.rows
+    body = pd.DataFrame(rows[1:], index=sheet.numbers[1:], columns=range(len(rows[0]))) if len(rows) > 1 \
+        else pd.DataFrame(columns=range(len(rows[0])))
+    return _table(file, rows[0], body)
 
 
 # Characters that don't occur in text tables: their presence means a binary file.
