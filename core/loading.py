@@ -446,15 +446,19 @@ def _header(head: str, complete: bool) -> tuple[int, list[str]]:
     if skipped >= ended and not complete:
         raise _Unreadable(f"the first line (the header) is longer than {_HEADER_BYTES // 1024} KB; a header "
                           "holds column names only")
-    try:
-        header = next(csv.reader(io.StringIO("".join(lines[skipped:]), newline=""), delimiter=sep))
-    except csv.Error as exc:
-        raise _Unreadable(f"not a readable CSV file: the header can't be read ({exc})") from None
+    try:  # by the parser that reads the body, so both split the header alike
+        header = pd.read_csv(io.StringIO("".join(lines[skipped:])), sep=sep, quotechar='"', header=None, dtype=str,
+                             keep_default_na=False, nrows=1, on_bad_lines="skip").iloc[0].tolist()
+    except (pd.errors.ParserError, ValueError, IndexError) as exc:
+        raise _Unreadable(f"not a readable CSV file: the header can't be read ({type(exc).__name__})") from None
     return skipped, header
 
 
 def _split_line(line: str, sep: str) -> list[str]:
-    return next(csv.reader([line.rstrip("\r\n")], delimiter=sep), [])
+    try:
+        return next(csv.reader([line.rstrip("\r\n")], delimiter=sep), [])
+    except csv.Error:  # a cell beyond the csv module's size limit: count plainly
+        return line.split(sep)
 
 
 # Windows-1250 and ISO-8859-2 (Latin-2) code Polish letters alike except ą ś ź Ą Ś Ź; each one's
