@@ -19,11 +19,10 @@ _NOISE = re.compile(r"[\s\-]")
 def nip_check_digit(digits: str | Sequence[int] | np.ndarray) -> int | np.ndarray:
     """The check digit of nine digits ('526025027' or [5, 2, ...]), 0..10 (10: no valid NIP).
     Vectorised too: an (n, 9) digit matrix gives n check digits, for generating NIPs in bulk."""
-    if isinstance(digits, str):
-        digits = [int(d) for d in digits]
-    array = np.asarray(digits)
-    check = (array @ np.asarray(NIP_WEIGHTS)) % 11
-    return int(check) if array.ndim == 1 else check
+    if isinstance(digits, np.ndarray) and digits.ndim == 2:
+        return (digits @ np.asarray(NIP_WEIGHTS)) % 11
+    # One NIP in plain Python: numpy's per-call overhead made a loader checking 150,000 NIPs 10 s slower.
+    return sum(int(d) * w for d, w in zip(digits, NIP_WEIGHTS, strict=True)) % 11
 
 
 def clean_nip(text: str) -> str:
