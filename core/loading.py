@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from core.dataset import ACCOUNT_COLUMNS, REVENUE_COLUMNS, DataError, Dataset, Problem
-from core.nip import clean_nip, is_valid_nip
+from core.nip import clean_nip, nip_check_digit
 from core.policy import POLISH_QUALITY_NAMES, Policy
 
 # Past this many, problems are only counted: a huge bad file must not produce a huge report.
@@ -632,7 +632,7 @@ def _nip_value(value: Any) -> str:
         raise _Bad("a NIP is 10 digits (spaces, dashes and a leading PL are allowed)")
     if len(nip) != 10:
         raise _Bad(f"wrong length: a NIP has 10 digits, this one has {len(nip)}")
-    if not is_valid_nip(nip):
+    if nip_check_digit(nip[:9]) != int(nip[9]):  # 10 digits, checked above, so is_valid_nip's checks would repeat
         raise _Bad("invalid NIP: the checksum (last digit) doesn't match; a typo?")
     return nip
 
@@ -741,8 +741,8 @@ def _month(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     else:
         months, errors = _each_distinct(_month_value, "period[M]")(cells)
     current = pd.Period(pd.Timestamp.now(tz=WARSAW).strftime("%Y-%m"), freq="M")
-    later = (months > current).fillna(False).astype(bool) & ~months.index.isin(errors.index)
-    if later.any():
+    if not months.empty and months.max() > current:  # the max first: the row mask is needed only on a refusal
+        later = (months > current).fillna(False).astype(bool) & ~months.index.isin(errors.index)
         message = f"month after the current month ({current}); a typo?"
         errors = pd.concat([errors, pd.Series(message, index=months.index[later], dtype=object)])
     return months, errors
