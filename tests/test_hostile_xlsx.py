@@ -202,7 +202,7 @@ def test_rows_past_excels_last_row_are_refused():
 
 def test_a_stale_dimension_does_not_truncate_rows():
     # Failed before: a revenue sheet declaring A1:D100 read 99 of 3,338 rows.
-    rows = [[f"A{1 + n % 2}", "Garden", f"20{20 + n // 12}-{1 + n % 12:02d}", n] for n in range(300)]
+    rows = [[f"A{1 + n % 2}", "Garden", f"{2000 + n // 12}-{1 + n % 12:02d}", n] for n in range(300)]
     revenue = table(REVENUE_HEADER, rows, dimension="A1:D100")
     ds = load(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)]))
     assert len(ds.revenue) == 300 and ds.revenue["revenue"].sum() == sum(range(300))
