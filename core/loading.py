@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from core import read_xlsx
+from core.metrics import to_grosze
 from core.dataset import ACCOUNT_COLUMNS, REVENUE_COLUMNS, DataError, Dataset, Problem
 from core.nip import clean_nip, nip_check_digit
 from core.policy import POLISH_QUALITY_NAMES, Policy
@@ -901,9 +902,13 @@ def _finish_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
 
 def _finish_revenue(revenue: pd.DataFrame) -> pd.DataFrame:
     revenue = revenue.astype({"account_id": _TEXT, "category": _TEXT, "revenue": "float64"})
-    # Rows repeating (account, category, month) are summed (rules.md §1); groupby also sorts.
+    # Each row is taken to the grosz before rows repeating (account, category, month) are summed (rules.md §1,
+    # §7): the sum is of whole grosze, so it is exact and the same whatever the order of the rows.
+    revenue["revenue"] = to_grosze(revenue["revenue"].to_numpy())
     summed = revenue.groupby(["account_id", "category", "month"], sort=True, observed=True)["revenue"].sum()
-    return summed.reset_index()[REVENUE_COLUMNS]
+    out = summed.reset_index()[REVENUE_COLUMNS]
+    out["revenue"] = out["revenue"] / 100
+    return out
 
 
 # -- problems ----------------------------------------------------------------------------------

@@ -259,6 +259,15 @@ def test_latest_month_counts_a_loaded_row_of_zero_pln():
     assert data.latest_month == pd.Period("2026-10", "M") and str(compute_metrics(data).as_of) == "2026-10"
 
 
+def test_each_repeated_row_is_taken_to_the_grosz_before_the_rows_are_summed():
+    # rules.md §1, §7: 1.005 PLN is 100.5 grosze, rounded half to even to 100, on each row. Summing first
+    # (2.01 PLN, the old loader) gave one grosz more.
+    accounts = f"account_id,nip,business_account,sales_quality,positive_ratings_pct\nA1,{N1},yes,Good,100\n"
+    revenue = "account_id,category,month,revenue\nA1,Fashion,2026-10,1.005\nA1,Fashion,2026-10,1.005\n"
+    data = load_dataset(accounts.encode(), revenue.encode())
+    assert data.revenue["revenue"].tolist() == [2.0]
+
+
 def test_a_company_with_only_rows_of_zero_pln_in_c_has_no_main_category():
     rev = seller(0, 3_000_000) + [("A1", "Fashion", AS_OF, 0.0)]
     row = one([account("A1", N1)], rev)
