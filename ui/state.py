@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 import time
 from pathlib import Path
+import uuid
 from typing import Any
 
 import pandas as pd
@@ -26,6 +28,8 @@ from core.dataset import DataError, Dataset, Problem
 from core.decide import decide
 from core.metrics import Metrics, compute_metrics
 from core.policy import Policy
+
+log = logging.getLogger("dashboard.upload")
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 SAMPLE_FILES = ("accounts.csv", "revenue.csv")
@@ -154,9 +158,13 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
     except DataError as error:
         _state()[UPLOAD_ERROR] = error
         return error
-    except Exception as exc:  # noqa: BLE001 - a bad file must never take the app down
-        error = DataError([Problem(accounts_name or "upload", None, None, None,
-                                   f"the file could not be read ({type(exc).__name__})")])
+    except Exception:  # noqa: BLE001 - a bad file must never take the app down
+        # Not knowing which file failed, name both rather than blame one; the detail goes to the log only.
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("upload could not be read, error ID %s", error_id)
+        names = " + ".join(n for n in (accounts_name, revenue_name) if n) or "upload"
+        error = DataError([Problem(names, None, None, None,
+                                   f"the upload could not be read (error ID {error_id}, in the server log)")])
         _state()[UPLOAD_ERROR] = error
         return error
     finally:
