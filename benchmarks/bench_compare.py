@@ -34,11 +34,13 @@ SCENARIOS = {
     "Thresholds −10 %": Policy.default().scaled(0.9),
     "Thresholds +10 %": Policy.default().scaled(1.1),
     "Peer 75th percentile": Policy.from_dict({"conditional": {"peer_percentile": 75}}),
-    "Stricter gates and flags": Policy.from_dict({
-        "criteria": {"min_positive_ratings_pct": 99.5},
-        "growth": {"min_yoy_growth": 0.05, "min_growing_quarters": 4},
-        "flags": {"max_transaction_problem_rate": 0.01, "min_exportable_share": 0.7},
-    }),
+    "Stricter gates and flags": Policy.from_dict(
+        {
+            "criteria": {"min_positive_ratings_pct": 99.5},
+            "growth": {"min_yoy_growth": 0.05, "min_growing_quarters": 4},
+            "flags": {"max_transaction_problem_rate": 0.01, "min_exportable_share": 0.7},
+        }
+    ),
 }
 
 YARDSTICK_SQL = """
@@ -65,8 +67,10 @@ def timed(fn, repeat: int) -> list[tuple[float, float]]:
 
 def ms(times: list[tuple[float, float]]) -> str:
     wall, cpu = [w for w, _ in times], [c for _, c in times]
-    return (f"wall median {statistics.median(wall) * 1000:.1f} ms, best {min(wall) * 1000:.1f} ms; "
-            f"CPU median {statistics.median(cpu) * 1000:.1f} ms, best {min(cpu) * 1000:.1f} ms (of {len(times)})")
+    return (
+        f"wall median {statistics.median(wall) * 1000:.1f} ms, best {min(wall) * 1000:.1f} ms; "
+        f"CPU median {statistics.median(cpu) * 1000:.1f} ms, best {min(cpu) * 1000:.1f} ms (of {len(times)})"
+    )
 
 
 def yardstick(decisions: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -76,8 +80,10 @@ def yardstick(decisions: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for i, (name, d) in enumerate(decisions.items()):
         frame = d[["main_category", "status", "main_category_revenue"]]
         con.register(f"d{i}", frame)
-        unions.append(f"SELECT '{name}' AS scenario, main_category::VARCHAR AS main_category,"
-                      f" status::VARCHAR AS status, main_category_revenue FROM d{i}")
+        unions.append(
+            f"SELECT '{name}' AS scenario, main_category::VARCHAR AS main_category,"
+            f" status::VARCHAR AS status, main_category_revenue FROM d{i}"
+        )
     out = con.execute(YARDSTICK_SQL.format(unions=" UNION ALL ".join(unions))).df()
     con.close()
     return out
@@ -86,8 +92,9 @@ def yardstick(decisions: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def check_agrees(result, duck: pd.DataFrame) -> None:
     """DuckDB's counts per scenario, category and status, and revenue of the qualified, equal ours."""
     ours = result.by_category.set_index(["scenario", "category"])
-    counts = duck.pivot_table(index=["scenario", "category"], columns="status", values="companies",
-                              aggfunc="sum", fill_value=0)
+    counts = duck.pivot_table(
+        index=["scenario", "category"], columns="status", values="companies", aggfunc="sum", fill_value=0
+    )
     counts = counts.reindex(index=ours.index, columns=["qualified", "review", "not_qualified"], fill_value=0)
     assert (counts.to_numpy() == ours[["qualified", "review", "not_qualified"]].to_numpy()).all(), "counts differ"
     covered = duck[duck.status == "qualified"].set_index(["scenario", "category"])["revenue"]
@@ -117,10 +124,15 @@ def main() -> None:
     baseline = next(iter(SCENARIOS))
 
     result = compare_scenarios(decisions, baseline)
-    print(f"compare_scenarios, baseline + {len(decisions) - 1} scenarios: "
-          f"{ms(timed(lambda: compare_scenarios(decisions, baseline), 30))}  (target < 100 ms)")
-    print(result.totals[["scenario", "qualified", "review", "not_qualified", "revenue_covered", "enters",
-                         "leaves"]].to_string(index=False))
+    print(
+        f"compare_scenarios, baseline + {len(decisions) - 1} scenarios: "
+        f"{ms(timed(lambda: compare_scenarios(decisions, baseline), 30))}  (target < 100 ms)"
+    )
+    print(
+        result.totals[
+            ["scenario", "qualified", "review", "not_qualified", "revenue_covered", "enters", "leaves"]
+        ].to_string(index=False)
+    )
 
     for name in list(SCENARIOS)[1:]:
         a, b = decisions[baseline], decisions[name]
@@ -131,8 +143,10 @@ def main() -> None:
 
     duck = yardstick(decisions)
     check_agrees(result, duck)
-    print(f"yardstick, DuckDB {duckdb.__version__} GROUP BY over the 5 frames (same counts, asserted): "
-          f"{ms(timed(lambda: yardstick(decisions), 10))}")
+    print(
+        f"yardstick, DuckDB {duckdb.__version__} GROUP BY over the 5 frames (same counts, asserted): "
+        f"{ms(timed(lambda: yardstick(decisions), 10))}"
+    )
 
 
 if __name__ == "__main__":

@@ -35,20 +35,25 @@ def main() -> None:
 
     start = time.perf_counter()
     dataset = generate_dataset(companies=args.companies, seed=args.seed, months=args.months)
-    print(f"generated {len(dataset.accounts):,} accounts, {len(dataset.revenue):,} revenue rows "
-          f"in {time.perf_counter() - start:.1f} s")
+    print(
+        f"generated {len(dataset.accounts):,} accounts, {len(dataset.revenue):,} revenue rows "
+        f"in {time.perf_counter() - start:.1f} s"
+    )
 
     metrics_times = timed(lambda: compute_metrics(dataset), 3)
     metrics = compute_metrics(dataset)
-    print(f"compute_metrics: best {min(metrics_times):.2f} s of 3 "
-          f"({len(metrics.companies):,} companies, as of {metrics.as_of})")
+    print(
+        f"compute_metrics: best {min(metrics_times):.2f} s of 3 "
+        f"({len(metrics.companies):,} companies, as of {metrics.as_of})"
+    )
 
     policy = Policy.default()
     scenario = policy.scaled(0.9)
     decide(metrics, policy)  # warm-up
     decide_times = timed(lambda: decide(metrics, scenario), 30)
-    print(f"decide: median {statistics.median(decide_times) * 1000:.1f} ms, "
-          f"best {min(decide_times) * 1000:.1f} ms of 30")
+    print(
+        f"decide: median {statistics.median(decide_times) * 1000:.1f} ms, best {min(decide_times) * 1000:.1f} ms of 30"
+    )
 
 
 if __name__ == "__main__":

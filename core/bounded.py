@@ -61,7 +61,7 @@ class Budget:
 
     @classmethod
     def from_env(cls) -> Budget:
-        """The budget set by ``DPE_LOAD_MEMORY_MB``, ``DPE_LOAD_SECONDS``, ``DPE_LOAD_PARALLEL`` (defaults otherwise)."""
+        """The budget set by ``DPE_LOAD_MEMORY_MB``, ``DPE_LOAD_SECONDS`` and ``DPE_LOAD_PARALLEL`` (else defaults)."""
         default = cls()
         return cls(
             memory_mb=int(os.environ.get("DPE_LOAD_MEMORY_MB", default.memory_mb)),
@@ -202,8 +202,10 @@ def _start_child() -> _Child:
     paths = [_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     try:
         process = subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(theirs.fileno())], pass_fds=[theirs.fileno()],
-            stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+            [sys.executable, "-c", _CHILD, str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
         )
     finally:
         theirs.close()
@@ -237,14 +239,18 @@ def _refusal(name: str, message: str) -> DataError:
 
 
 def _time_message(budget: Budget) -> str:
-    return (f"reading the file took longer than the limit of {budget.seconds:,.0f} seconds for an upload, so it "
-            "was stopped; check that the file holds only the expected columns and rows (a spreadsheet whose "
-            "sheet is marked as far larger than its data does this), or split it")
+    return (
+        f"reading the file took longer than the limit of {budget.seconds:,.0f} seconds for an upload, so it "
+        "was stopped; check that the file holds only the expected columns and rows (a spreadsheet whose "
+        "sheet is marked as far larger than its data does this), or split it"
+    )
 
 
 def _memory_message(budget: Budget) -> str:
-    return (f"reading the file needs more memory than the limit of {budget.memory_mb / 1024:,.1f} GB for an "
-            "upload, so it was stopped; check that the file holds only the expected columns and rows, or split it")
+    return (
+        f"reading the file needs more memory than the limit of {budget.memory_mb / 1024:,.1f} GB for an "
+        "upload, so it was stopped; check that the file holds only the expected columns and rows, or split it"
+    )
 
 
 def _death_message(exitcode: int | None, budget: Budget) -> str:
@@ -303,7 +309,9 @@ def _child_main(fd: int) -> None:
     except MemoryError:
         outcome = ("memory", None)
     except Exception as exc:  # noqa: BLE001 - reported as a refusal; frames logged, never the message (it may hold cell values)
-        log.error("loading an upload failed with %s:\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
+        log.error(
+            "loading an upload failed with %s:\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__))
+        )
         outcome = ("error", type(exc).__name__)
     del accounts, revenue
     try:

@@ -35,8 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--policy", help="policy file (YAML or JSON); default: the published policy")
     ev.add_argument("--as-of", help="as-of month YYYY-MM; default: the latest month in the revenue table")
     ev.add_argument("--out", help="decisions CSV to write; default: standard output")
-    ev.add_argument("--problems", metavar="FILE",
-                    help="on bad input, write every problem found to this CSV file (file, row, column, value, problem)")
+    ev.add_argument(
+        "--problems",
+        metavar="FILE",
+        help="on bad input, write every problem found to this CSV file (file, row, column, value, problem)",
+    )
 
     sub.add_parser("policy", help="print the default (published) policy as YAML")
 

@@ -155,7 +155,14 @@ def _aligned(nip_a: pd.Series, values_a: np.ndarray, nip_b: pd.Series, values_b:
 # -- who flips between two decisions, and why ---------------------------------------------------------
 
 FLIP_COLUMNS = [
-    "change", "company_name", "nip", "main_category", "main_category_revenue", "status_a", "status_b", "why",
+    "change",
+    "company_name",
+    "nip",
+    "main_category",
+    "main_category_revenue",
+    "status_a",
+    "status_b",
+    "why",
 ]
 FLIP_LABELS = {
     "change": "Change",
@@ -234,18 +241,43 @@ def readable(flipped: pd.DataFrame, name_a: str, name_b: str) -> pd.DataFrame:
 
 # Criteria, in the order of rules.md §5's reasons, then the flags in their order.
 _CRITERIA = [
-    "revenue", "business account", "positive ratings", "sales quality, main account",
-    "sales quality, other accounts", "previous 12 months' revenue", "growth", "growing quarters",
-    "flag suspended", "flag transaction problems", "flag export", "flag condition",
+    "revenue",
+    "business account",
+    "positive ratings",
+    "sales quality, main account",
+    "sales quality, other accounts",
+    "previous 12 months' revenue",
+    "growth",
+    "growing quarters",
+    "flag suspended",
+    "flag transaction problems",
+    "flag export",
+    "flag condition",
 ]
-_HISTORY, _GROWTH, _QUARTERS = (_CRITERIA.index(c) for c in ("previous 12 months' revenue", "growth",
-                                                             "growing quarters"))
+_HISTORY, _GROWTH, _QUARTERS = (
+    _CRITERIA.index(c) for c in ("previous 12 months' revenue", "growth", "growing quarters")
+)
 # The columns of a decision that the sentences read.
 _TEXT_COLUMNS = [
-    "main_category", "main_category_revenue", "main_category_growth", "path", "company_threshold",
-    "conditional_threshold", "peer_benchmark", "brand_account_id", "brand_category", "brand_revenue",
-    "brand_account_threshold", "positive_ratings_pct", "quality_main", "lowest_other_quality",
-    "total_prev_revenue", "growth", "growing_quarters", "transaction_problem_rate", "exportable_share",
+    "main_category",
+    "main_category_revenue",
+    "main_category_growth",
+    "path",
+    "company_threshold",
+    "conditional_threshold",
+    "peer_benchmark",
+    "brand_account_id",
+    "brand_category",
+    "brand_revenue",
+    "brand_account_threshold",
+    "positive_ratings_pct",
+    "quality_main",
+    "lowest_other_quality",
+    "total_prev_revenue",
+    "growth",
+    "growing_quarters",
+    "transaction_problem_rate",
+    "exportable_share",
     "new_condition_share",
 ]
 
@@ -304,7 +336,7 @@ def _reasons_why(a, b, ra, rb, policy_a, policy_b) -> list[str]:
     # Per-row text only for the flipped companies, each with a handful of criteria.
     records_a, records_b = _records(a, ia), _records(b, ib)
     texts = []
-    for k, (ra_row, rb_row) in enumerate(zip(records_a, records_b)):
+    for k, (ra_row, rb_row) in enumerate(zip(records_a, records_b, strict=True)):
         items = []
         for j in np.flatnonzero(flipped[k]):
             now = _statement(j, rb_row, policy_b, bool(ob[k, j]), other_path=ra_row["path"])
@@ -319,7 +351,7 @@ def _records(d: pd.DataFrame, rows: np.ndarray) -> list[dict]:
     """The sentence columns of ``rows`` as one dict per company (column by column: far quicker than
     ``to_dict("records")``)."""
     columns = [d[c].take(rows).tolist() for c in _TEXT_COLUMNS]
-    return [dict(zip(_TEXT_COLUMNS, values)) for values in zip(*columns)]
+    return [dict(zip(_TEXT_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 # -- one criterion in words ---------------------------------------------------------------------------
@@ -419,9 +451,12 @@ def _revenue(row: dict, policy: Policy, passes: bool, other_path) -> tuple:
 
 # The column holding each criterion's figure (the others' figure is their text).
 _FIGURES = {
-    "positive ratings": "positive_ratings_pct", "previous 12 months' revenue": "total_prev_revenue",
-    "growth": "growth", "growing quarters": "growing_quarters",
-    "flag transaction problems": "transaction_problem_rate", "flag export": "exportable_share",
+    "positive ratings": "positive_ratings_pct",
+    "previous 12 months' revenue": "total_prev_revenue",
+    "growth": "growth",
+    "growing quarters": "growing_quarters",
+    "flag transaction problems": "transaction_problem_rate",
+    "flag export": "exportable_share",
     "flag condition": "new_condition_share",
 }
 
@@ -470,8 +505,10 @@ def _describe(name: str, row: dict, policy: Policy, passes: bool) -> tuple[str, 
     if name == "flag transaction problems":
         x, y = _share(row["transaction_problem_rate"], f.max_transaction_problem_rate)
         return x, f"{'>' if passes else '≤'} {y}", ""
-    column, limit = {"flag export": ("exportable_share", f.min_exportable_share),
-                     "flag condition": ("new_condition_share", f.min_new_condition_share)}[name]
+    column, limit = {
+        "flag export": ("exportable_share", f.min_exportable_share),
+        "flag condition": ("new_condition_share", f.min_new_condition_share),
+    }[name]
     x, y = _share(row[column], limit)
     return x, f"{'<' if passes else '≥'} {y}", ""
 

@@ -23,38 +23,114 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
     cr, gr, fl = policy.criteria, policy.growth, policy.flags
     growth = row["growth"]
     items = [
-        ("Revenue", "Main-category revenue ≥ company threshold (standard path)",
-         _pln(row["main_category_revenue"]), _pln(row["company_threshold"]), row["standard_ok"], threshold_kind("company").source),
-        ("Revenue", "…or ≥ conditional threshold and main-category growth above the peer benchmark",
-         f"{_pln(row['main_category_revenue'])}, growth {_pct(row['main_category_growth'])}",
-         f"{_pln(row['conditional_threshold'])}, growth > {_pct(row['peer_benchmark'])} "
-         f"(peer percentile {policy.conditional.peer_percentile:g})",
-         row["conditional_ok"], _source("conditional.peer_percentile")),
-        ("Revenue", "…or one Brand Zone account ≥ brand threshold in its own main category",
-         "no Brand Zone account with revenue" if pd.isna(row["brand_account_id"])
-         else f"{row['brand_account_id']}: {_pln(row['brand_revenue'])} in {row['brand_category']}",
-         _pln(row["brand_account_threshold"]), row["brand_ok"], threshold_kind("brand").source),
-        ("Quality", "Main account is an active Business Account", _yes(row["business_account"]), "yes",
-         row["business_account"], PUBLISHED),
-        ("Quality", "Positive ratings of the main account, last 12 months",
-         f"{row['positive_ratings_pct']:.2f} %", f"≥ {cr.min_positive_ratings_pct:g} %", row["ratings_ok"], _source("criteria.min_positive_ratings_pct")),
-        ("Quality", "Sales quality of the main account", row["quality_main"], f"≥ {cr.min_quality_main}",
-         row["quality_main_ok"], _source("criteria.min_quality_main")),
-        ("Quality", "Sales quality of every other account",
-         "no other account" if pd.isna(row["lowest_other_quality"]) else row["lowest_other_quality"], f"≥ {cr.min_quality_other}", row["quality_other_ok"], _source("criteria.min_quality_other")),
-        ("Growth", "Revenue history in the previous 12 months", _pln(row["total_prev_revenue"]), "> 0 PLN",
-         row["history_ok"], ASSUMPTION),
-        ("Growth", "Total revenue growth, 12 months on 12 months", _pct(growth), f"> {_pct(gr.min_yoy_growth)}",
-         bool(growth > gr.min_yoy_growth) if pd.notna(growth) else False, _source("growth.min_yoy_growth")),
-        ("Growth", "Quarters beating the same quarter a year earlier", f"{int(row['growing_quarters'])} of 4",
-         f"≥ {gr.min_growing_quarters} of 4", row["growing_quarters"] >= gr.min_growing_quarters, _source("growth.min_growing_quarters")),
+        (
+            "Revenue",
+            "Main-category revenue ≥ company threshold (standard path)",
+            _pln(row["main_category_revenue"]),
+            _pln(row["company_threshold"]),
+            row["standard_ok"],
+            threshold_kind("company").source,
+        ),
+        (
+            "Revenue",
+            "…or ≥ conditional threshold and main-category growth above the peer benchmark",
+            f"{_pln(row['main_category_revenue'])}, growth {_pct(row['main_category_growth'])}",
+            f"{_pln(row['conditional_threshold'])}, growth > {_pct(row['peer_benchmark'])} "
+            f"(peer percentile {policy.conditional.peer_percentile:g})",
+            row["conditional_ok"],
+            _source("conditional.peer_percentile"),
+        ),
+        (
+            "Revenue",
+            "…or one Brand Zone account ≥ brand threshold in its own main category",
+            "no Brand Zone account with revenue"
+            if pd.isna(row["brand_account_id"])
+            else f"{row['brand_account_id']}: {_pln(row['brand_revenue'])} in {row['brand_category']}",
+            _pln(row["brand_account_threshold"]),
+            row["brand_ok"],
+            threshold_kind("brand").source,
+        ),
+        (
+            "Quality",
+            "Main account is an active Business Account",
+            _yes(row["business_account"]),
+            "yes",
+            row["business_account"],
+            PUBLISHED,
+        ),
+        (
+            "Quality",
+            "Positive ratings of the main account, last 12 months",
+            f"{row['positive_ratings_pct']:.2f} %",
+            f"≥ {cr.min_positive_ratings_pct:g} %",
+            row["ratings_ok"],
+            _source("criteria.min_positive_ratings_pct"),
+        ),
+        (
+            "Quality",
+            "Sales quality of the main account",
+            row["quality_main"],
+            f"≥ {cr.min_quality_main}",
+            row["quality_main_ok"],
+            _source("criteria.min_quality_main"),
+        ),
+        (
+            "Quality",
+            "Sales quality of every other account",
+            "no other account" if pd.isna(row["lowest_other_quality"]) else row["lowest_other_quality"],
+            f"≥ {cr.min_quality_other}",
+            row["quality_other_ok"],
+            _source("criteria.min_quality_other"),
+        ),
+        (
+            "Growth",
+            "Revenue history in the previous 12 months",
+            _pln(row["total_prev_revenue"]),
+            "> 0 PLN",
+            row["history_ok"],
+            ASSUMPTION,
+        ),
+        (
+            "Growth",
+            "Total revenue growth, 12 months on 12 months",
+            _pct(growth),
+            f"> {_pct(gr.min_yoy_growth)}",
+            bool(growth > gr.min_yoy_growth) if pd.notna(growth) else False,
+            _source("growth.min_yoy_growth"),
+        ),
+        (
+            "Growth",
+            "Quarters beating the same quarter a year earlier",
+            f"{int(row['growing_quarters'])} of 4",
+            f"≥ {gr.min_growing_quarters} of 4",
+            row["growing_quarters"] >= gr.min_growing_quarters,
+            _source("growth.min_growing_quarters"),
+        ),
         ("Flag", "No account suspended", _yes(not row["flag_suspended"]), "yes", not row["flag_suspended"], PUBLISHED),
-        ("Flag", "Transaction problem rate, worst account", _pct(row["transaction_problem_rate"]),
-         f"≤ {_pct(fl.max_transaction_problem_rate)}", not row["flag_transaction_problems"], _source("flags.max_transaction_problem_rate")),
-        ("Flag", "Exportable share of the assortment (revenue-weighted)", _pct(row["exportable_share"]),
-         f"≥ {_pct(fl.min_exportable_share)}", not row["flag_export"], _source("flags.min_exportable_share")),
-        ("Flag", "Share of products in condition New (revenue-weighted)", _pct(row["new_condition_share"]),
-         f"≥ {_pct(fl.min_new_condition_share)}", not row["flag_condition"], _source("flags.min_new_condition_share")),
+        (
+            "Flag",
+            "Transaction problem rate, worst account",
+            _pct(row["transaction_problem_rate"]),
+            f"≤ {_pct(fl.max_transaction_problem_rate)}",
+            not row["flag_transaction_problems"],
+            _source("flags.max_transaction_problem_rate"),
+        ),
+        (
+            "Flag",
+            "Exportable share of the assortment (revenue-weighted)",
+            _pct(row["exportable_share"]),
+            f"≥ {_pct(fl.min_exportable_share)}",
+            not row["flag_export"],
+            _source("flags.min_exportable_share"),
+        ),
+        (
+            "Flag",
+            "Share of products in condition New (revenue-weighted)",
+            _pct(row["new_condition_share"]),
+            f"≥ {_pct(fl.min_new_condition_share)}",
+            not row["flag_condition"],
+            _source("flags.min_new_condition_share"),
+        ),
     ]
     frame = pd.DataFrame(items, columns=["group", "criterion", "actual", "required", "passed", "source"])
     frame["passed"] = frame["passed"].astype(bool)
@@ -71,8 +147,12 @@ def revenue_gaps(row: pd.Series) -> pd.DataFrame:
     """How far one company is from each revenue path, in PLN and as a share of the threshold."""
     rows = [
         ("standard", row["company_threshold"], row["main_category_revenue"], True),
-        ("conditional", row["conditional_threshold"], row["main_category_revenue"],
-         bool(row["main_category_growth"] > row["peer_benchmark"])),
+        (
+            "conditional",
+            row["conditional_threshold"],
+            row["main_category_revenue"],
+            bool(row["main_category_growth"] > row["peer_benchmark"]),
+        ),
         ("brand", row["brand_account_threshold"], row["brand_revenue"], pd.notna(row["brand_account_id"])),
     ]
     frame = pd.DataFrame(rows, columns=["path", "threshold", "revenue", "other_condition_met"])
@@ -105,8 +185,9 @@ def near_misses(decisions: pd.DataFrame, within: float = 0.2) -> pd.DataFrame:
     picked = d.loc[candidates, ["nip", "company_name", "main_category", "main_category_revenue", "growth"]].copy()
     best = shortfalls.loc[candidates].idxmin(axis=1)
     picked["nearest_path"] = best
-    threshold_col = best.map({"standard": "company_threshold", "conditional": "conditional_threshold",
-                              "brand": "brand_account_threshold"})
+    threshold_col = best.map(
+        {"standard": "company_threshold", "conditional": "conditional_threshold", "brand": "brand_account_threshold"}
+    )
     sub = d.loc[candidates]
     picked["threshold"] = [sub.at[i, c] for i, c in threshold_col.items()]
     picked["shortfall_pct"] = nearest[candidates]
@@ -139,11 +220,17 @@ def compare(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
     )
     out["what_changed"] = [
         _what_changed(b_reasons, s_reasons, b_flags, s_flags)
-        for b_reasons, s_reasons, b_flags, s_flags in zip(b["reasons"], s["reasons"], b["flags"], s["flags"])
+        for b_reasons, s_reasons, b_flags, s_flags in zip(
+            b["reasons"], s["reasons"], b["flags"], s["flags"], strict=True
+        )
     ]
     rank = out["change"].map({"enters": 0, "leaves": 1, "moves": 2})
-    return out.assign(_rank=rank).sort_values(["_rank", "main_category_revenue"], ascending=[True, False]).drop(
-        columns="_rank").reset_index(drop=True)
+    return (
+        out.assign(_rank=rank)
+        .sort_values(["_rank", "main_category_revenue"], ascending=[True, False])
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
 
 
 def _what_changed(b_reasons, s_reasons, b_flags, s_flags) -> str:

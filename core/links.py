@@ -181,7 +181,7 @@ def _link_key(message: str) -> str:
 
 
 def _renamed(message: str, canonical: str, shown: str) -> str:
-    return shown + message[len(canonical):] if message.startswith(canonical) else message
+    return shown + message[len(canonical) :] if message.startswith(canonical) else message
 
 
 def _set(tree: dict[str, Any], key: str, value: Any) -> None:

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from core import read_xlsx
-from core.metrics import to_grosze
 from core.dataset import ACCOUNT_COLUMNS, REVENUE_COLUMNS, DataError, Dataset, Problem
+from core.metrics import to_grosze
 from core.nip import clean_nip, nip_check_digit
 from core.policy import POLISH_QUALITY_NAMES, Policy
 
@@ -96,13 +96,20 @@ def load_dataset(
         revenue_name = accounts_name
         revenue_in = accounts_in if accounts_in is not None and _is_workbook(accounts_in.data) else None
         if accounts_in is not None and revenue_in is None:
-            problems.add("revenue", None, None, None,
-                         "no revenue table: give one, or one .xlsx workbook with sheets accounts and revenue")
+            problems.add(
+                "revenue",
+                None,
+                None,
+                None,
+                "no revenue table: give one, or one .xlsx workbook with sheets accounts and revenue",
+            )
     else:
         revenue_name = _name_of(revenue, revenue_name, "revenue")
         revenue_in = _receive(revenue, revenue_name, max_bytes, problems)
 
-    account_table = _read(accounts_in, "accounts", in_workbook, max_rows, problems, frozenset(ACCOUNT_COLUMNS), max_bytes)
+    account_table = _read(
+        accounts_in, "accounts", in_workbook, max_rows, problems, frozenset(ACCOUNT_COLUMNS), max_bytes
+    )
     revenue_table = _read(revenue_in, "revenue", in_workbook, max_rows, problems, frozenset(REVENUE_COLUMNS), max_bytes)
     accounts_frame = _parse_table(account_table, _account_columns(policy), problems)
     revenue_frame = _parse_table(revenue_table, _revenue_columns(policy), problems)
@@ -194,8 +201,15 @@ class _Table:
     header: tuple[str, ...] = ()
 
 
-def _read(source: _Input | None, sheet: str, in_workbook: bool, max_rows: int, problems: _Problems,
-          wanted: frozenset[str] = frozenset(), max_bytes: int = 500 * 2**20) -> _Table | None:
+def _read(
+    source: _Input | None,
+    sheet: str,
+    in_workbook: bool,
+    max_rows: int,
+    problems: _Problems,
+    wanted: frozenset[str] = frozenset(),
+    max_bytes: int = 500 * 2**20,
+) -> _Table | None:
     """The raw table; CSV and Parquet read only the ``wanted`` columns (other columns cost nothing)."""
     if source is None:
         return None
@@ -219,8 +233,10 @@ def _too_many_rows(max_rows: int) -> _Unreadable:
 
 
 def _too_many_columns(count: int, at_least: bool = False) -> _Unreadable:
-    return _Unreadable(f"the header has {count:,}{' or more' if at_least else ''} columns, more than the limit of "
-                       f"{MAX_COLUMNS:,}: is it the right file, and does it use one separator?")
+    return _Unreadable(
+        f"the header has {count:,}{' or more' if at_least else ''} columns, more than the limit of "
+        f"{MAX_COLUMNS:,}: is it the right file, and does it use one separator?"
+    )
 
 
 def _column_key(header: Any) -> str:
@@ -290,8 +306,17 @@ def _parquet_table(file: str, data: bytes, max_rows: int, wanted: frozenset[str]
 def _is_text(kind: Any) -> bool:
     import pyarrow as pa
 
-    return any(check(kind) for check in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
-                                         pa.types.is_large_binary, pa.types.is_string_view, pa.types.is_binary_view))
+    return any(
+        check(kind)
+        for check in (
+            pa.types.is_string,
+            pa.types.is_large_string,
+            pa.types.is_binary,
+            pa.types.is_large_binary,
+            pa.types.is_string_view,
+            pa.types.is_binary_view,
+        )
+    )
 
 
 def _check_parquet_size(parquet: Any, columns: list[str], max_bytes: int) -> None:
@@ -306,8 +331,10 @@ def _check_parquet_size(parquet: Any, columns: list[str], max_bytes: int) -> Non
     total = sum(sizes[name] for name in columns)
     if total > max_bytes:
         biggest = max(columns, key=sizes.__getitem__)
-        raise _Unreadable(f"the columns we read take {total / 2**20:,.0f} MB uncompressed (column {_excerpt(biggest)}: "
-                          f"{sizes[biggest] / 2**20:,.0f} MB), more than the limit of {max_bytes / 2**20:,.0f} MB")
+        raise _Unreadable(
+            f"the columns we read take {total / 2**20:,.0f} MB uncompressed (column {_excerpt(biggest)}: "
+            f"{sizes[biggest] / 2**20:,.0f} MB), more than the limit of {max_bytes / 2**20:,.0f} MB"
+        )
 
 
 def _check_text_size(table: Any, max_bytes: int) -> None:
@@ -317,7 +344,7 @@ def _check_text_size(table: Any, max_bytes: int) -> None:
     import pyarrow.compute as pc
 
     sizes = {}
-    for name, column in zip(table.column_names, table.columns):
+    for name, column in zip(table.column_names, table.columns, strict=True):
         if not pa.types.is_dictionary(column.type):
             continue
         size = 0
@@ -328,12 +355,18 @@ def _check_text_size(table: Any, max_bytes: int) -> None:
     total = sum(sizes.values())
     if total > max_bytes:
         biggest = max(sizes, key=sizes.__getitem__)
-        raise _Unreadable(f"the text columns would take {total / 2**20:,.0f} MB once read (column {_excerpt(biggest)}: "
-                          f"{sizes[biggest] / 2**20:,.0f} MB), more than the limit of {max_bytes / 2**20:,.0f} MB")
+        raise _Unreadable(
+            f"the text columns would take {total / 2**20:,.0f} MB once read (column {_excerpt(biggest)}: "
+            f"{sizes[biggest] / 2**20:,.0f} MB), more than the limit of {max_bytes / 2**20:,.0f} MB"
+        )
 
 
 def _blank_cell(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and np.isnan(value))
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (isinstance(value, float) and np.isnan(value))
+    )
 
 
 def _xlsx_table(source: _Input, wanted: str, in_workbook: bool, max_rows: int, problems: _Problems) -> _Table | None:
@@ -368,12 +401,20 @@ def _xlsx_table(source: _Input, wanted: str, in_workbook: bool, max_rows: int, p
         columns = [c for c in range(first_col, min(last_col + 1, len(header))) if ours(top, c)]
         if columns:
             cells = f"{read_xlsx.column_letters(first_col)}{first_row}:{read_xlsx.column_letters(last_col)}{last_row}"
-            problems.add(file, first_row, header[columns[0]] if columns[0] < len(header) else None, None,
-                         f"cells {cells} are merged: Excel keeps a value only in the first cell, the others read as "
-                         "empty; unmerge them and fill each cell")
+            problems.add(
+                file,
+                first_row,
+                header[columns[0]] if columns[0] < len(header) else None,
+                None,
+                f"cells {cells} are merged: Excel keeps a value only in the first cell, the others read as "
+                "empty; unmerge them and fill each cell",
+            )
     rows = sheet.rows
-    body = pd.DataFrame(rows[1:], index=sheet.numbers[1:], columns=range(len(rows[0]))) if len(rows) > 1 \
+    body = (
+        pd.DataFrame(rows[1:], index=sheet.numbers[1:], columns=range(len(rows[0])))
+        if len(rows) > 1
         else pd.DataFrame(columns=range(len(rows[0])))
+    )
     return _table(file, rows[0], body)
 
 
@@ -416,10 +457,14 @@ def _header(head: str, complete: bool) -> tuple[int, list[str]]:
     """How many blank lines precede the header, and the header's cells (from the file's first
     ``_HEADER_BYTES``, decoded; ``complete`` when that is the whole file)."""
     lines = _LINE.findall(head)
-    ended = len(lines) - (not lines[-1].endswith(("\n", "\r")) if lines else 0)  # lines[ended:]: cut off, unless complete
+    ended = len(lines) - (
+        not lines[-1].endswith(("\n", "\r")) if lines else 0
+    )  # lines[ended:]: cut off, unless complete
     skipped = next((i for i, line in enumerate(lines) if not _BLANK_LINE.fullmatch(line)), None)
     if skipped is None:
-        raise _Unreadable("the file is empty" if complete else f"no header line in the first {_HEADER_BYTES // 1024} KB")
+        raise _Unreadable(
+            "the file is empty" if complete else f"no header line in the first {_HEADER_BYTES // 1024} KB"
+        )
     sep = _separator(head)
     line = lines[skipped]
     if line.count(sep) + 1 > MAX_COLUMNS:  # quick: quoted separators are rare in headers, so count exactly
@@ -427,11 +472,24 @@ def _header(head: str, complete: bool) -> tuple[int, list[str]]:
         if count > MAX_COLUMNS:
             raise _too_many_columns(count, at_least=skipped >= ended and not complete)
     if skipped >= ended and not complete:
-        raise _Unreadable(f"the first line (the header) is longer than {_HEADER_BYTES // 1024} KB; a header "
-                          "holds column names only")
+        raise _Unreadable(
+            f"the first line (the header) is longer than {_HEADER_BYTES // 1024} KB; a header holds column names only"
+        )
     try:  # by the parser that reads the body, so both split the header alike
-        header = pd.read_csv(io.StringIO("".join(lines[skipped:])), sep=sep, quotechar='"', header=None, dtype=str,
-                             keep_default_na=False, nrows=1, on_bad_lines="skip").iloc[0].tolist()
+        header = (
+            pd.read_csv(
+                io.StringIO("".join(lines[skipped:])),
+                sep=sep,
+                quotechar='"',
+                header=None,
+                dtype=str,
+                keep_default_na=False,
+                nrows=1,
+                on_bad_lines="skip",
+            )
+            .iloc[0]
+            .tolist()
+        )
     except (pd.errors.ParserError, ValueError, IndexError) as exc:
         raise _Unreadable(f"not a readable CSV file: the header can't be read ({type(exc).__name__})") from None
     return skipped, header
@@ -471,8 +529,11 @@ def _text_encoding(data: bytes) -> str:
     invalid = len(stripped) - len(stripped.translate(None, bytes(range(0x80, 0x100))))
     if utf8 == "utf-8-sig" or valid >= invalid:  # Polish text in a single-byte encoding rarely looks like UTF-8
         row = data.count(b"\n", 0, bad) + 1
-        raise _Unreadable(f"the file is UTF-8, but byte 0x{data[bad]:02X} on line {row} is not: it mixes encodings "
-                          "(a name pasted from another file?); save it as UTF-8 again", row=row)
+        raise _Unreadable(
+            f"the file is UTF-8, but byte 0x{data[bad]:02X} on line {row} is not: it mixes encodings "
+            "(a name pasted from another file?); save it as UTF-8 again",
+            row=row,
+        )
     cp1250 = not _CP1250_UNDEFINED.search(data)
     latin2 = not _C1_CONTROLS.search(data)  # C1 controls in Latin-2, letters and punctuation in Windows-1250
     if cp1250 and latin2:
@@ -481,8 +542,10 @@ def _text_encoding(data: bytes) -> str:
         return "iso-8859-2" if latin2_letters > cp1250_letters else "cp1250"
     if cp1250 or latin2:
         return "cp1250" if cp1250 else "iso-8859-2"
-    raise _Unreadable(f"not a table (a binary file?), or a text encoding we don't read: the encodings accepted are "
-                      f"{_ACCEPTED_ENCODINGS}")
+    raise _Unreadable(
+        f"not a table (a binary file?), or a text encoding we don't read: the encodings accepted are "
+        f"{_ACCEPTED_ENCODINGS}"
+    )
 
 
 def _first_bad_utf8(data: bytes) -> int | None:
@@ -511,9 +574,19 @@ def _csv_grid(data: bytes, encoding: str, sep: str, skipped: int, use: list[int]
     """The header record and the records below it, columns ``use`` only, as strings never altered (NIP
     leading zeros stay), blank lines kept in place; columns are labelled by their position in the header."""
     try:
-        return pd.read_csv(io.BytesIO(data), encoding=encoding, sep=sep, quotechar='"', header=None, dtype=str,
-                           keep_default_na=False, skip_blank_lines=False, skiprows=skipped, usecols=use,
-                           nrows=max_rows + 2)
+        return pd.read_csv(
+            io.BytesIO(data),
+            encoding=encoding,
+            sep=sep,
+            quotechar='"',
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            skiprows=skipped,
+            usecols=use,
+            nrows=max_rows + 2,
+        )
     except pd.errors.EmptyDataError:
         raise _Unreadable("the file is empty") from None
     except (pd.errors.ParserError, ValueError):
@@ -526,8 +599,10 @@ def _ragged_csv_grid(text: str, sep: str, skipped: int, use: list[int], max_rows
     for _ in range(skipped):
         lines.readline()
     try:
-        records = [[r[i] if i < len(r) else "" for i in use]
-                   for r in itertools.islice(csv.reader(lines, delimiter=sep), max_rows + 2)]
+        records = [
+            [r[i] if i < len(r) else "" for i in use]
+            for r in itertools.islice(csv.reader(lines, delimiter=sep), max_rows + 2)
+        ]
     except csv.Error as exc:
         raise _Unreadable(f"not a readable CSV file ({exc})") from None
     return pd.DataFrame(records, columns=use, dtype=str)
@@ -806,8 +881,14 @@ def _revenue_columns(policy: Policy) -> dict[str, _Column]:
         "account_id": _Column(_text),
         "category": _Column(_category(policy)),
         "month": _Column(_month),
-        "revenue": _Column(_number(0, MAX_REVENUE, too_high=f"implausible: more than {MAX_REVENUE:,} PLN in one row, "
-                                                         "the upper bound we accept; a typo or the wrong unit?")),
+        "revenue": _Column(
+            _number(
+                0,
+                MAX_REVENUE,
+                too_high=f"implausible: more than {MAX_REVENUE:,} PLN in one row, "
+                "the upper bound we accept; a typo or the wrong unit?",
+            )
+        ),
     }
 
 
@@ -841,7 +922,10 @@ def _parse_table(table: _Table | None, columns: dict[str, _Column], problems: _P
     if frame.empty:
         problems.add(table.file, None, None, None, "no data rows below the header")
         return None
-    parsed = {name: _parse_column(table.file, name, frame.get(name), column, frame.index, problems) for name, column in columns.items()}
+    parsed = {
+        name: _parse_column(table.file, name, frame.get(name), column, frame.index, problems)
+        for name, column in columns.items()
+    }
     return pd.DataFrame(parsed, copy=False)
 
 
@@ -876,14 +960,21 @@ def _check_accounts(accounts: pd.DataFrame, file: str, problems: _Problems) -> N
     for nip, marked in itertools.islice(doubled.groupby("nip", sort=False), MAX_PROBLEMS):
         listing = ", ".join(f"{_excerpt(a, 40)} (row {row})" for row, a in marked["account_id"].iloc[:10].items())
         more = ", …" if len(marked) > 10 else ""
-        problems.add(file, int(marked.index[1]), "main_account", nip,
-                     f"NIP {nip} has {len(marked)} main accounts: {listing}{more}; mark at most one")
+        problems.add(
+            file,
+            int(marked.index[1]),
+            "main_account",
+            nip,
+            f"NIP {nip} has {len(marked)} main accounts: {listing}{more}; mark at most one",
+        )
 
 
 def _check_revenue_accounts(revenue: pd.DataFrame, accounts: pd.DataFrame, file: str, problems: _Problems) -> None:
     ids = revenue["account_id"]
     unknown = ids.notna() & ~ids.isin(accounts["account_id"].dropna())
-    problems.add_rows(file, "account_id", pd.Series("no such account_id in the accounts table", index=ids.index[unknown]), ids)
+    problems.add_rows(
+        file, "account_id", pd.Series("no such account_id in the accounts table", index=ids.index[unknown]), ids
+    )
 
 
 # -- the result --------------------------------------------------------------------------------
@@ -895,7 +986,10 @@ def _finish_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
     accounts = accounts.assign(account_name=accounts["account_name"].fillna(accounts["account_id"]))
     types = {c: _TEXT for c in ("account_id", "account_name", "nip", "sales_quality")}
     types |= {c: bool for c in ("business_account", "main_account", "brand_zone", "suspended")}
-    types |= {c: "float64" for c in ("positive_ratings_pct", "transaction_problem_rate", "exportable_share", "new_condition_share")}
+    types |= {
+        c: "float64"
+        for c in ("positive_ratings_pct", "transaction_problem_rate", "exportable_share", "new_condition_share")
+    }
     accounts = accounts.astype(types)[ACCOUNT_COLUMNS]
     return accounts.sort_values("account_id", kind="stable").reset_index(drop=True)
 
@@ -940,7 +1034,7 @@ class _Problems:
     def add_rows(self, file: str, column: str, messages: pd.Series, cells: pd.Series) -> None:
         """One problem per row of ``messages`` (indexed by row number), showing that row's cell."""
         head = messages.iloc[:MAX_PROBLEMS]
-        for row, message, value in zip(head.index, head, cells.loc[head.index]):
+        for row, message, value in zip(head.index, head, cells.loc[head.index], strict=True):
             self.add(file, int(row), column, value, message)
         self.unlisted[file] += len(messages) - len(head)
 
@@ -952,5 +1046,7 @@ class _Problems:
         ordered = sorted(found, key=lambda p: (files.index(p.file), p.row or 0))
         for p in ordered[MAX_PROBLEMS:]:
             self.unlisted[p.file] += 1
-        summary = [Problem(f, None, None, None, f"… and {n:,} more problems not listed") for f, n in self.unlisted.items() if n]
+        summary = [
+            Problem(f, None, None, None, f"… and {n:,} more problems not listed") for f, n in self.unlisted.items() if n
+        ]
         raise DataError(ordered[:MAX_PROBLEMS] + summary)

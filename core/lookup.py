@@ -29,9 +29,9 @@ def find_companies(decisions: pd.DataFrame, accounts: pd.DataFrame, query: str, 
     low = q.lower()
     digits = _nip_digits(q)
     acc_id = accounts["account_id"].astype(str)
-    acc_hit = acc_id.str.lower().str.contains(low, regex=False) | accounts["account_name"].astype(str).str.lower().str.contains(
-        low, regex=False
-    )
+    acc_hit = acc_id.str.lower().str.contains(low, regex=False) | accounts["account_name"].astype(
+        str
+    ).str.lower().str.contains(low, regex=False)
     exact_acc = set(accounts.loc[acc_id.str.lower() == low, "nip"].astype(str))
     nips_by_account = set(accounts.loc[acc_hit, "nip"].astype(str))
     nip = decisions["nip"].astype(str)
@@ -79,4 +79,3 @@ def company_categories(metrics: Metrics, policy: Policy, nip: str) -> pd.DataFra
     frame["is_main"] = frame["category"] == main
     keep = (frame["revenue_current"] > 0) | (frame["revenue_previous"] > 0)
     return frame[keep].reset_index(drop=True)
-

@@ -301,7 +301,7 @@ def _brand_accounts(accounts, company, row_account, row_cat, amount, in_c) -> pd
     columns = ["company", "account_id", "category", "category_code", "revenue", "grosze"]
     if not brand.any():
         dtypes = ["int64", "str", "str", "int64", "float64", "int64"]
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(columns, dtypes)})
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(columns, dtypes, strict=True)})
     brand_rows = np.flatnonzero(brand)
     slot = np.full(len(accounts), -1)
     slot[brand_rows] = np.arange(len(brand_rows))

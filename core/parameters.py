@@ -126,99 +126,157 @@ _OTHERS: tuple[Parameter, ...] = (
         key="quality_scale",
         label="Sales-quality scale (lowest first)",
         description="The seller panel's sales-quality levels, lowest first; the quality criteria compare "
-                    "levels by their place on this scale.",
-        unit="level", source=ASSUMPTION, default=DEFAULT_QUALITY_SCALE,
+        "levels by their place on this scale.",
+        unit="level",
+        source=ASSUMPTION,
+        default=DEFAULT_QUALITY_SCALE,
         quote="the quality level of your sales",
     ),
     Parameter(
         key="criteria.min_positive_ratings_pct",
         label="Minimum positive ratings (main account)",
         description="Share of positive ratings of the main account in the last 12 months, in percent.",
-        unit="percent", source=PUBLISHED, default=99.0,
+        unit="percent",
+        source=PUBLISHED,
+        default=99.0,
         quote="at least 99% positive comments in the last 12 months before the invitation",
-        minimum=0.0, maximum=100.0, step=0.01, slider_step=0.1, slider_range=(90.0, 100.0),
+        minimum=0.0,
+        maximum=100.0,
+        step=0.01,
+        slider_step=0.1,
+        slider_range=(90.0, 100.0),
     ),
     Parameter(
         key="criteria.min_quality_main",
         label="Minimum sales quality, main account",
         description="Sales-quality level the main account must reach at least.",
-        unit="level", source=PUBLISHED, default="Good",
+        unit="level",
+        source=PUBLISHED,
+        default="Good",
         quote="the quality level of your sales on your main account is at least Good",
     ),
     Parameter(
         key="criteria.min_quality_other",
         label="Minimum sales quality, other accounts",
         description="Sales-quality level every other account of the company must reach at least.",
-        unit="level", source=PUBLISHED, default="Neutral",
+        unit="level",
+        source=PUBLISHED,
+        default="Neutral",
         quote="and on other accounts at least Neutral",
     ),
     Parameter(
         key="growth.min_yoy_growth",
         label="Minimum year-on-year growth",
         description="Total 12-month revenue must grow by more than this fraction against the previous "
-                    "12 months (0 = any growth).",
-        unit="share", source=ASSUMPTION, default=0.0, quote="your revenue is growing steadily",
-        minimum=-1.0, maximum=10.0, step=0.0001, slider_step=0.01, slider_range=(-0.5, 0.5),
+        "12 months (0 = any growth).",
+        unit="share",
+        source=ASSUMPTION,
+        default=0.0,
+        quote="your revenue is growing steadily",
+        minimum=-1.0,
+        maximum=10.0,
+        step=0.0001,
+        slider_step=0.01,
+        slider_range=(-0.5, 0.5),
     ),
     Parameter(
         key="growth.min_growing_quarters",
         label="Minimum growing quarters (of 4)",
         description="At least this many of the last 4 quarters must beat the same quarter a year earlier "
-                    "(our reading of 'steadily').",
-        unit="count", source=ASSUMPTION, default=3, quote="your revenue is growing steadily",
-        minimum=0, maximum=4, step=1, slider_step=1,
+        "(our reading of 'steadily').",
+        unit="count",
+        source=ASSUMPTION,
+        default=3,
+        quote="your revenue is growing steadily",
+        minimum=0,
+        maximum=4,
+        step=1,
+        slider_step=1,
     ),
     Parameter(
         key="conditional.peer_percentile",
         label="Peer percentile for the conditional path",
         description="On the conditional path the company's main-category growth must exceed this percentile "
-                    "of its peers' growth in that category (50 = the median).",
-        unit="percent", source=ASSUMPTION, default=50.0,
+        "of its peers' growth in that category (50 = the median).",
+        unit="percent",
+        source=ASSUMPTION,
+        default=50.0,
         quote="If your Sales in the main category are developing more dynamically than those of other sellers "
-              "in the same category",
-        minimum=0.0, maximum=100.0, step=0.1, slider_step=5.0,
+        "in the same category",
+        minimum=0.0,
+        maximum=100.0,
+        step=0.1,
+        slider_step=5.0,
     ),
     Parameter(
         key="flags.max_transaction_problem_rate",
         label="Maximum transaction problem rate",
         description="A share of orders with a discussion or claim above this, on any account, raises a flag.",
-        unit="share", source=ASSUMPTION, default=0.03,
+        unit="share",
+        source=ASSUMPTION,
+        default=0.03,
         quote="we can see it has many transaction problems",
-        minimum=0.0, maximum=1.0, step=0.0001, slider_step=0.005, slider_range=(0.0, 0.2),
+        minimum=0.0,
+        maximum=1.0,
+        step=0.0001,
+        slider_step=0.005,
+        slider_range=(0.0, 0.2),
     ),
     Parameter(
         key="flags.min_exportable_share",
         label="Minimum exportable share",
         description="A revenue-weighted share of the assortment that can be sold abroad below this raises a flag.",
-        unit="share", source=ASSUMPTION, default=0.5,
+        unit="share",
+        source=ASSUMPTION,
+        default=0.5,
         quote="most of the assortment you sell cannot be exported to international markets",
-        minimum=0.0, maximum=1.0, step=0.0001, slider_step=0.05,
+        minimum=0.0,
+        maximum=1.0,
+        step=0.0001,
+        slider_step=0.05,
     ),
     Parameter(
         key="flags.min_new_condition_share",
         label="Minimum share of New products",
         description="A revenue-weighted share of products in condition New below this raises a flag.",
-        unit="share", source=ASSUMPTION, default=0.5,
+        unit="share",
+        source=ASSUMPTION,
+        default=0.5,
         quote="the majority of products in your assortment are of a different condition than New",
-        minimum=0.0, maximum=1.0, step=0.0001, slider_step=0.05,
+        minimum=0.0,
+        maximum=1.0,
+        step=0.0001,
+        slider_step=0.05,
     ),
 )
 
 # What each kind of threshold means, and the page's own explanation of it (under its table).
 _THRESHOLD_TEXT = {
-    "company": ("company threshold",
-                "12-month revenue in the main category, summed over all accounts of one NIP (the standard path).",
-                ("The threshold for companies is the threshold for all accounts registered to the same NIP "
-                 "(Tax Identification Number) .")),
-    "conditional": ("conditional threshold",
-                    ("Lower threshold for a company whose main-category sales grow faster than the category's "
-                     "peers; kept at or below the company threshold."),
-                    ("If your Sales in the main category are developing more dynamically than those of other "
-                     "sellers in the same category, we can invite you to the program, even if your revenue is "
-                     "lower than the one we require ( conditional threshold ).")),
-    "brand": ("brand threshold",
-              "12-month revenue of a single Brand Zone account in its own main category.",
-              "The brand threshold applies to a single Brand Zone account."),
+    "company": (
+        "company threshold",
+        "12-month revenue in the main category, summed over all accounts of one NIP (the standard path).",
+        (
+            "The threshold for companies is the threshold for all accounts registered to the same NIP "
+            "(Tax Identification Number) ."
+        ),
+    ),
+    "conditional": (
+        "conditional threshold",
+        (
+            "Lower threshold for a company whose main-category sales grow faster than the category's "
+            "peers; kept at or below the company threshold."
+        ),
+        (
+            "If your Sales in the main category are developing more dynamically than those of other "
+            "sellers in the same category, we can invite you to the program, even if your revenue is "
+            "lower than the one we require ( conditional threshold )."
+        ),
+    ),
+    "brand": (
+        "brand threshold",
+        "12-month revenue of a single Brand Zone account in its own main category.",
+        "The brand threshold applies to a single Brand Zone account.",
+    ),
 }
 # The page's cell text for each kind, e.g. "Fashion | Threshold for companies 3,200,000 PLN".
 _THRESHOLD_CELL = {
@@ -231,19 +289,36 @@ _THRESHOLD_CELL = {
 def threshold_kind(kind: str) -> Parameter:
     """The generic record of one kind of threshold (no category): for a column's help text."""
     label, description, quote = _THRESHOLD_TEXT[kind]
-    return Parameter(key=f"categories.*.{kind}", label=label[0].upper() + label[1:], description=description,
-                     unit="PLN", source=PUBLISHED, default=0, quote=quote, minimum=0, maximum=THRESHOLD_MAX,
-                     step=1, slider_step=50_000)
+    return Parameter(
+        key=f"categories.*.{kind}",
+        label=label[0].upper() + label[1:],
+        description=description,
+        unit="PLN",
+        source=PUBLISHED,
+        default=0,
+        quote=quote,
+        minimum=0,
+        maximum=THRESHOLD_MAX,
+        step=1,
+        slider_step=50_000,
+    )
 
 
 def _threshold(category: str, kind: str) -> Parameter:
     value = PUBLISHED_THRESHOLDS[category][THRESHOLD_KINDS.index(kind)]
     generic = threshold_kind(kind)
     return Parameter(
-        key=f"categories.{category}.{kind}", label=f"{category} — {generic.label.lower()}",
-        description=generic.description, unit="PLN", source=PUBLISHED, default=value,
+        key=f"categories.{category}.{kind}",
+        label=f"{category} — {generic.label.lower()}",
+        description=generic.description,
+        unit="PLN",
+        source=PUBLISHED,
+        default=value,
         quote=_THRESHOLD_CELL[kind].format(category=category, value=value),
-        minimum=0, maximum=THRESHOLD_MAX, step=1, slider_step=50_000,
+        minimum=0,
+        maximum=THRESHOLD_MAX,
+        step=1,
+        slider_step=50_000,
     )
 
 

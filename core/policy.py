@@ -50,8 +50,18 @@ from .parameters import (
 )
 
 __all__ = [
-    "ASSUMPTION", "CATEGORIES", "DEFAULT_QUALITY_SCALE", "POLISH_QUALITY_NAMES", "PUBLISHED",
-    "PUBLISHED_THRESHOLDS", "SOURCE_PAGE", "THRESHOLD_MAX", "Policy", "PolicyError", "Thresholds", "field_help",
+    "ASSUMPTION",
+    "CATEGORIES",
+    "DEFAULT_QUALITY_SCALE",
+    "POLISH_QUALITY_NAMES",
+    "PUBLISHED",
+    "PUBLISHED_THRESHOLDS",
+    "SOURCE_PAGE",
+    "THRESHOLD_MAX",
+    "Policy",
+    "PolicyError",
+    "Thresholds",
+    "field_help",
 ]
 
 # Polish names of the sales-quality levels, as the seller panel shows them.
@@ -74,8 +84,9 @@ def _param(p: Parameter, **kw: Any) -> Any:
     """A model field from a parameter record: its default, description, source, unit and bounds."""
     bounds = {k: v for k, v in (("ge", p.minimum), ("le", p.maximum)) if v is not None}
     default = list(p.default) if isinstance(p.default, tuple) else p.default
-    return Field(default, description=p.description, json_schema_extra={"source": p.source, "unit": p.unit},
-                 **bounds, **kw)
+    return Field(
+        default, description=p.description, json_schema_extra={"source": p.source, "unit": p.unit}, **bounds, **kw
+    )
 
 
 def _described(default: Any, source: str, description: str, **kw: Any) -> Any:
@@ -122,7 +133,7 @@ class Flags(_Strict):
 
 
 def _published_categories() -> dict[str, dict[str, float]]:
-    return {c: dict(zip(THRESHOLD_KINDS, t)) for c, t in PUBLISHED_THRESHOLDS.items()}
+    return {c: dict(zip(THRESHOLD_KINDS, t, strict=True)) for c, t in PUBLISHED_THRESHOLDS.items()}
 
 
 _BY_LOWER = {c.lower(): c for c in CATEGORIES}
@@ -131,8 +142,12 @@ _METADATA = ("name", "description", "currency")
 
 
 class Policy(_Strict):
-    name: Text = _described("Allegro Diamond Partners — published thresholds", PUBLISHED,
-                            "A name for this policy or scenario.", max_length=200)
+    name: Text = _described(
+        "Allegro Diamond Partners — published thresholds",
+        PUBLISHED,
+        "A name for this policy or scenario.",
+        max_length=200,
+    )
     description: Text = _described("", ASSUMPTION, "What this policy or scenario is for (optional).", max_length=2000)
     currency: Literal["PLN"] = _described("PLN", PUBLISHED, "Currency of every threshold and revenue figure.")
     categories: dict[str, Thresholds] = _described(
@@ -177,8 +192,10 @@ class Policy(_Strict):
         scale = [s.strip() for s in scale]
         for level in scale:
             if not level or len(level) > LEVEL_MAX_CHARS or LEVEL_SEPARATOR in level:
-                raise ValueError(f"a level name has 1 to {LEVEL_MAX_CHARS} characters and no "
-                                 f"{LEVEL_SEPARATOR!r}: {level[:LEVEL_MAX_CHARS + 5]!r}")
+                raise ValueError(
+                    f"a level name has 1 to {LEVEL_MAX_CHARS} characters and no "
+                    f"{LEVEL_SEPARATOR!r}: {level[: LEVEL_MAX_CHARS + 5]!r}"
+                )
         lowered = [s.lower() for s in scale]
         if len(set(lowered)) != len(lowered):
             raise ValueError("quality_scale lists a level twice")
@@ -276,8 +293,9 @@ class Policy(_Strict):
             merged = {**categories[name], **changed}
             if merged["conditional"] > merged["company"]:
                 merged["conditional"] = merged["company"]
-                notes.append(f"{name}: conditional lowered to {pln(merged['company'])} "
-                             "to stay at or below the company threshold")
+                notes.append(
+                    f"{name}: conditional lowered to {pln(merged['company'])} to stay at or below the company threshold"
+                )
             categories[name] = merged
         if problems:
             raise PolicyError(problems)

@@ -155,9 +155,11 @@ def _check_entry_count(data: bytes) -> None:
 
 
 def _too_many_elements(where: str, in_sheet: bool = False) -> XlsxError:
-    return XlsxError(f"{where} has more than {MAX_ELEMENTS:,} XML elements, more than this tool reads from Excel "
-                     "(about 550,000 rows of 4 columns): save a large table as CSV, or delete empty formatted cells",
-                     in_sheet=in_sheet)
+    return XlsxError(
+        f"{where} has more than {MAX_ELEMENTS:,} XML elements, more than this tool reads from Excel "
+        "(about 550,000 rows of 4 columns): save a large table as CSV, or delete empty formatted cells",
+        in_sheet=in_sheet,
+    )
 
 
 def _local(name: str) -> str:
@@ -171,8 +173,10 @@ def _parser(start: Callable | None = None, end: Callable | None = None, text: Ca
     parser.buffer_size = 1 << 16
 
     def refuse_dtd(*_: Any) -> None:
-        raise XlsxError("the workbook holds a DTD (document type declaration), which Excel never writes; "
-                        "it is refused so that no entity in it is expanded")
+        raise XlsxError(
+            "the workbook holds a DTD (document type declaration), which Excel never writes; "
+            "it is refused so that no entity in it is expanded"
+        )
 
     parser.StartDoctypeDeclHandler = refuse_dtd
     parser.EntityDeclHandler = refuse_dtd  # belt and braces: entities can only be declared inside a DTD
@@ -205,8 +209,11 @@ class _Book:
         if info is None:
             raise XlsxError(f"the workbook is damaged: part {path} is missing; open it in Excel and save it again")
         where = "the sheet" if sheet else posixpath.basename(path)
-        too_large = XlsxError(f"{where} is too large: it unpacks to more than {limit / 2**20:,.0f} MB "
-                              "(a zip bomb, or a table far larger than this tool reads)", in_sheet=sheet is not None)
+        too_large = XlsxError(
+            f"{where} is too large: it unpacks to more than {limit / 2**20:,.0f} MB "
+            "(a zip bomb, or a table far larger than this tool reads)",
+            in_sheet=sheet is not None,
+        )
         if info.file_size > limit:
             raise too_large
         total = 0
@@ -217,8 +224,14 @@ class _Book:
                     raise too_large
                 yield chunk
 
-    def _parse(self, path: str, start: Callable, end: Callable | None = None, text: Callable | None = None,
-               limit: int = MAX_OTHER_BYTES) -> None:
+    def _parse(
+        self,
+        path: str,
+        start: Callable,
+        end: Callable | None = None,
+        text: Callable | None = None,
+        limit: int = MAX_OTHER_BYTES,
+    ) -> None:
         elements = 0
 
         def counted(name: str, attrs: dict[str, str]) -> None:
@@ -278,18 +291,23 @@ class _Book:
 
     def choose(self, wanted: str, only_sheet_fallback: bool) -> tuple[str, str]:
         """(title, part path) of the sheet to read; refuses hidden and ambiguous choices rather than guess."""
+
         def label(name: str, state: str) -> str:
             return repr(name) + ("" if state == "visible" else " (hidden)")
 
         matches = [(n, s, r) for n, s, r in self.sheets if n.strip().lower() == wanted]
         if len(matches) > 1:
             listing = ", ".join(label(n, s) for n, s, _ in matches)
-            raise XlsxError(f"the workbook has {len(matches)} sheets named {wanted!r} once spaces and capitals are "
-                            f"ignored: {listing}; delete or rename all but one")
+            raise XlsxError(
+                f"the workbook has {len(matches)} sheets named {wanted!r} once spaces and capitals are "
+                f"ignored: {listing}; delete or rename all but one"
+            )
         visible = [(n, s, r) for n, s, r in self.sheets if s == "visible"]
         if matches and matches[0][1] != "visible":
-            raise XlsxError(f"sheet {matches[0][0]!r} is hidden: unhide it in Excel if it is the one to read "
-                            "(what you see should be what is checked), or delete it")
+            raise XlsxError(
+                f"sheet {matches[0][0]!r} is hidden: unhide it in Excel if it is the one to read "
+                "(what you see should be what is checked), or delete it"
+            )
         if not matches and only_sheet_fallback and len(visible) == 1:  # a one-sheet workbook uploaded as this table
             matches = visible
         if not matches:
@@ -300,8 +318,9 @@ class _Book:
         if kind != "worksheet":
             what = "a chart" if kind == "chartsheet" else "not a table"
             if not kind:
-                raise XlsxError(f"the workbook is damaged: sheet {name!r} has no part; open it in Excel and save it "
-                                "again")
+                raise XlsxError(
+                    f"the workbook is damaged: sheet {name!r} has no part; open it in Excel and save it again"
+                )
             raise XlsxError(f"sheet {name!r} is {what}; put the table on a worksheet")
         return name, path
 
@@ -315,8 +334,10 @@ class _Book:
         strings: list[str] = []
         pieces: list[str] = []
         collecting = in_phonetic = False  # inside a <t>; inside an <rPh> (a phonetic guide, not shown in the cell)
-        too_many = XlsxError(f"the workbook has more than {MAX_SHARED_STRINGS:,} shared strings (distinct texts), "
-                             "more than this tool reads")
+        too_many = XlsxError(
+            f"the workbook has more than {MAX_SHARED_STRINGS:,} shared strings (distinct texts), "
+            "more than this tool reads"
+        )
 
         def start(name: str, attrs: dict[str, str]) -> None:
             nonlocal collecting, in_phonetic
@@ -464,8 +485,12 @@ class _SheetReader:
                 else:
                     col += 1
                 if col >= EXCEL_COLUMNS:
-                    raise XlsxError(f"row {row_number:,} has a cell past Excel's last column (XFD): the file is "
-                                    "damaged or was not written for Excel", in_sheet=True, row=row_number)
+                    raise XlsxError(
+                        f"row {row_number:,} has a cell past Excel's last column (XFD): the file is "
+                        "damaged or was not written for Excel",
+                        in_sheet=True,
+                        row=row_number,
+                    )
                 kind, style, formula, text = attrs.get("t", "n"), attrs.get("s"), None, None
             elif name == "v" or name == "f":
                 collecting = True
@@ -474,11 +499,19 @@ class _SheetReader:
                 given = attrs.get("r")
                 number = int(given) if given else row_number + 1
                 if number <= row_number:
-                    raise XlsxError(f"the workbook is damaged: row {number:,} comes after row {row_number:,}; "
-                                    "open it in Excel and save it again", in_sheet=True, row=number)
+                    raise XlsxError(
+                        f"the workbook is damaged: row {number:,} comes after row {row_number:,}; "
+                        "open it in Excel and save it again",
+                        in_sheet=True,
+                        row=number,
+                    )
                 if number > EXCEL_ROWS:
-                    raise XlsxError(f"row {number:,} is past Excel's last row ({EXCEL_ROWS:,}): the file is damaged "
-                                    "or was not written for Excel", in_sheet=True, row=number)
+                    raise XlsxError(
+                        f"row {number:,} is past Excel's last row ({EXCEL_ROWS:,}): the file is damaged "
+                        "or was not written for Excel",
+                        in_sheet=True,
+                        row=number,
+                    )
                 row_number, col = number, -1
                 cells.clear()
             elif name == "is":
@@ -516,9 +549,13 @@ class _SheetReader:
                     try:
                         value = strings[int(text)]
                     except (ValueError, IndexError):
-                        raise XlsxError(f"the workbook is damaged: cell {ref} refers to shared string {text[:20]}, "
-                                        "which it doesn't have; open it in Excel and save it again",
-                                        in_sheet=True, row=row_number, column=col) from None
+                        raise XlsxError(
+                            f"the workbook is damaged: cell {ref} refers to shared string {text[:20]}, "
+                            "which it doesn't have; open it in Excel and save it again",
+                            in_sheet=True,
+                            row=row_number,
+                            column=col,
+                        ) from None
                 else:
                     try:  # as written: '12' is an int, '12.0' and '1E3' floats (as openpyxl reads them)
                         value = float(text) if "." in text or "E" in text or "e" in text else int(text)
@@ -531,9 +568,13 @@ class _SheetReader:
                 if value is None or (value.__class__ is str and not value.strip()) or value != value:  # noqa: PLR0124
                     return  # empty, as is a NaN: nothing to place
                 if col >= MAX_COLUMNS:
-                    raise XlsxError(f"cell {ref} holds a value, but a table here has at most {MAX_COLUMNS} columns; "
-                                    "delete the columns right of the table (or move the cell)",
-                                    in_sheet=True, row=row_number, column=col)
+                    raise XlsxError(
+                        f"cell {ref} holds a value, but a table here has at most {MAX_COLUMNS} columns; "
+                        "delete the columns right of the table (or move the cell)",
+                        in_sheet=True,
+                        row=row_number,
+                        column=col,
+                    )
                 if col >= len(cells):
                     if col > len(cells):
                         cells.extend([None] * (col - len(cells)))
@@ -542,13 +583,16 @@ class _SheetReader:
                     cells[col] = value
                 filled += 1
                 if filled > MAX_CELLS:
-                    raise XlsxError(f"the sheet has more than {MAX_CELLS:,} filled cells, more than this tool reads",
-                                    in_sheet=True)
+                    raise XlsxError(
+                        f"the sheet has more than {MAX_CELLS:,} filled cells, more than this tool reads", in_sheet=True
+                    )
             elif name == "row":
                 if cells:
                     if len(numbers) > max_rows:  # the header and max_rows data rows are allowed
-                        raise XlsxError(f"more than {max_rows:,} data rows, the limit; split the file or raise "
-                                        "max_rows", in_sheet=True)
+                        raise XlsxError(
+                            f"more than {max_rows:,} data rows, the limit; split the file or raise max_rows",
+                            in_sheet=True,
+                        )
                     numbers.append(row_number)
                     rows.append(cells.copy())
                     cells.clear()
@@ -593,8 +637,13 @@ class _SheetReader:
             return _unescape(text) if text is not None else None
         if text is None or (text == "" and kind != "str"):
             if formula is not None:
-                self.problem(row, col, f"={formula}", f"cell {ref} holds a formula without a saved value: open and "
-                             "save the file in Excel (or type the value)")
+                self.problem(
+                    row,
+                    col,
+                    f"={formula}",
+                    f"cell {ref} holds a formula without a saved value: open and "
+                    "save the file in Excel (or type the value)",
+                )
             return None
         if kind == "b":
             return text in ("1", "true") if text in ("1", "0", "true", "false") else text

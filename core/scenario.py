@@ -64,8 +64,9 @@ class Scenario(BaseModel):
     @model_validator(mode="after")
     def _named_policy(self) -> Scenario:
         if (self.policy.name, self.policy.description) != (self.name, self.description):
-            object.__setattr__(self, "policy",
-                               self.policy.model_copy(update={"name": self.name, "description": self.description}))
+            object.__setattr__(
+                self, "policy", self.policy.model_copy(update={"name": self.name, "description": self.description})
+            )
         return self
 
     # -- construction -------------------------------------------------------------------------
@@ -76,8 +77,12 @@ class Scenario(BaseModel):
         try:
             return cls(name=name, description=description, policy=policy or Policy.default())
         except ValidationError as exc:
-            raise PolicyError([f"{'.'.join(map(str, e['loc'])) or 'scenario'}: {e['msg'].removeprefix('Value error, ')}"
-                               for e in exc.errors()]) from None
+            raise PolicyError(
+                [
+                    f"{'.'.join(map(str, e['loc'])) or 'scenario'}: {e['msg'].removeprefix('Value error, ')}"
+                    for e in exc.errors()
+                ]
+            ) from None
 
     @classmethod
     def baseline(cls) -> Scenario:
@@ -122,8 +127,9 @@ class Scenario(BaseModel):
         for p in parameters():
             old, new = value_of(base, p.key), value_of(self.policy, p.key)
             if old != new:
-                rows.append((p.key, p.label, p.unit, format_value(p.key, old), format_value(p.key, new), p.source,
-                             old, new))
+                rows.append(
+                    (p.key, p.label, p.unit, format_value(p.key, old), format_value(p.key, new), p.source, old, new)
+                )
         return pd.DataFrame(rows, columns=CHANGE_COLUMNS, dtype=object)  # object: a count stays an int
 
     def to_yaml(self) -> str:

@@ -55,14 +55,16 @@ def dataset(accounts: list[dict], revenue: list[tuple]) -> Dataset:
     rev["month"] = pd.PeriodIndex(rev["month"].astype(str), freq="M")
     rev["revenue"] = rev["revenue"].astype(float)
     rev = (
-        rev.groupby(["account_id", "category", "month"], as_index=False, observed=True)["revenue"].sum()
+        rev.groupby(["account_id", "category", "month"], as_index=False, observed=True)["revenue"]
+        .sum()
         .sort_values(["account_id", "category", "month"], ignore_index=True)
     )
     return Dataset(acc, rev)
 
 
-def growing_seller(account_id: str, category: str, yearly_now: float, yearly_before: float,
-                   as_of: str = "2026-10") -> list[tuple]:
+def growing_seller(
+    account_id: str, category: str, yearly_now: float, yearly_before: float, as_of: str = "2026-10"
+) -> list[tuple]:
     """A flat monthly profile in each window: P totals `yearly_before`, C totals `yearly_now`."""
     end = pd.Period(as_of, freq="M")
     return monthly(account_id, category, str(end - 23), str(end - 12), yearly_before / 12) + monthly(

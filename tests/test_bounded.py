@@ -118,8 +118,13 @@ def test_a_reader_that_eats_memory_is_stopped_and_this_process_stays_flat(upload
     before = rss_mb()
     seen, on_wait = watching()
     with pytest.raises(DataError) as error:
-        load_dataset_bounded(*upload, accounts_name="a.csv", budget=Budget(memory_mb=1024, seconds=30),
-                             on_wait=on_wait, loader="test_bounded:eat_memory")
+        load_dataset_bounded(
+            *upload,
+            accounts_name="a.csv",
+            budget=Budget(memory_mb=1024, seconds=30),
+            on_wait=on_wait,
+            loader="test_bounded:eat_memory",
+        )
     assert refusal(error.value).startswith("reading the file needs more memory than the limit of 1.0 GB")
     assert error.value.problems[0].file == "a.csv"
     assert rss_mb() - before < 100
@@ -130,8 +135,9 @@ def test_a_reader_that_spins_is_stopped_at_the_time_limit(upload):
     seen, on_wait = watching()
     start = time.monotonic()
     with pytest.raises(DataError) as error:
-        load_dataset_bounded(*upload, budget=Budget(memory_mb=1024, seconds=2), on_wait=on_wait,
-                             loader="test_bounded:spin")
+        load_dataset_bounded(
+            *upload, budget=Budget(memory_mb=1024, seconds=2), on_wait=on_wait, loader="test_bounded:spin"
+        )
     assert time.monotonic() - start >= 2
     assert refusal(error.value).startswith("reading the file took longer than the limit of 2 seconds")
     assert seen

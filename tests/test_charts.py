@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builders as b
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -10,7 +11,6 @@ from core import Policy, compute_metrics, decide
 from core.explain import compare_by_category, funnel
 from core.lookup import company_categories, company_monthly
 from core.policy import CATEGORIES
-import builders as b
 from ui import charts
 
 AS_OF = "2026-10"
@@ -48,7 +48,7 @@ def test_qualifiers_by_path_stacks_the_three_paths(small):
     fig = charts.qualifiers_by_category(decisions, by="path")
     assert isinstance(fig, go.Figure)
     assert [t.name for t in fig.data] == ["Standard", "Conditional", "Brand Zone"]
-    by_name = {t.name: dict(zip(t.y, t.x)) for t in fig.data}
+    by_name = {t.name: dict(zip(t.y, t.x, strict=True)) for t in fig.data}
     assert by_name["Standard"]["Fashion"] == 1
     assert by_name["Brand Zone"]["Electronics"] == 1
     assert list(fig.data[0].y) == list(CATEGORIES)
@@ -67,7 +67,7 @@ def test_baseline_vs_scenario_groups_two_series(small):
     scenario = decide(metrics, Policy.default().scaled(0.5))
     fig = charts.baseline_vs_scenario(compare_by_category(baseline, scenario))
     assert [t.name for t in fig.data] == ["Baseline (published)", "Scenario"]
-    base, scen = (dict(zip(t.y, t.x)) for t in fig.data)
+    base, scen = (dict(zip(t.y, t.x, strict=True)) for t in fig.data)
     assert base["Fashion"] == 1 and scen["Fashion"] == 2
     assert fig.layout.barmode == "group"
 

@@ -21,8 +21,15 @@ def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 def test_evaluate_writes_the_decisions_file_of_the_sample(tmp_path):
     out = tmp_path / "decisions.csv"
-    run = cli("evaluate", "--accounts", str(SAMPLE / "accounts.csv"), "--revenue", str(SAMPLE / "revenue.csv"),
-              "--out", str(out))
+    run = cli(
+        "evaluate",
+        "--accounts",
+        str(SAMPLE / "accounts.csv"),
+        "--revenue",
+        str(SAMPLE / "revenue.csv"),
+        "--out",
+        str(out),
+    )
     assert run.returncode == 0, run.stderr
     decisions = pd.read_csv(out, dtype={"nip": str, "reasons": str, "flags": str, "path": str}, keep_default_na=False)
     assert list(decisions.columns[: len(DECISION_COLUMNS)]) == DECISION_COLUMNS
@@ -37,8 +44,19 @@ def test_evaluate_with_a_policy_and_as_of(tmp_path):
     policy = tmp_path / "scenario.yaml"
     policy.write_text("name: Everything halved\ncategories:\n  Fashion: {company: 1600000, conditional: 400000}\n")
     out = tmp_path / "d.csv"
-    run = cli("evaluate", "--accounts", str(SAMPLE / "accounts.csv"), "--revenue", str(SAMPLE / "revenue.csv"),
-              "--policy", str(policy), "--as-of", "2026-06", "--out", str(out))
+    run = cli(
+        "evaluate",
+        "--accounts",
+        str(SAMPLE / "accounts.csv"),
+        "--revenue",
+        str(SAMPLE / "revenue.csv"),
+        "--policy",
+        str(policy),
+        "--as-of",
+        "2026-06",
+        "--out",
+        str(out),
+    )
     assert run.returncode == 0, run.stderr
     assert "Everything halved — as of 2026-06 (window 2025-07..2026-06)" in run.stdout
 
@@ -62,16 +80,28 @@ def test_bad_input_exits_2_with_every_problem_and_no_traceback(tmp_path):
     run = cli("evaluate", "--accounts", str(accounts), "--revenue", str(revenue))
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
-    for fragment in ("accounts.csv, row 2, column nip", "row 3, column business_account", "Grate", "Good",
-                     "positive_ratings_pct", "revenue.csv, row 2, column category", "Fashion", "2026-13", "-5"):
+    for fragment in (
+        "accounts.csv, row 2, column nip",
+        "row 3, column business_account",
+        "Grate",
+        "Good",
+        "positive_ratings_pct",
+        "revenue.csv, row 2, column category",
+        "Fashion",
+        "2026-13",
+        "-5",
+    ):
         assert fragment in run.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--accounts", "nowhere.csv", "--revenue", "nowhere.csv"], "nowhere.csv: cannot read the file"),
-    (["--as-of", "2026-13"], "as-of month"),
-    (["--policy", "POLICY"], "categories.Fashion: conditional threshold"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--accounts", "nowhere.csv", "--revenue", "nowhere.csv"], "nowhere.csv: cannot read the file"),
+        (["--as-of", "2026-13"], "as-of month"),
+        (["--policy", "POLICY"], "categories.Fashion: conditional threshold"),
+    ],
+)
 def test_other_bad_input_exits_2(tmp_path, args, message):
     policy = tmp_path / "p.yaml"
     policy.write_text("categories:\n  Fashion: {conditional: 9000000}\n")
@@ -94,5 +124,15 @@ def test_sample_writes_a_dataset_that_evaluates(tmp_path):
     assert run.returncode == 0, run.stderr
     data = load_dataset(tmp_path / "accounts.csv", tmp_path / "revenue.csv")
     assert data.accounts["nip"].nunique() == 200
-    assert cli("evaluate", "--accounts", str(tmp_path / "accounts.csv"), "--revenue",
-               str(tmp_path / "revenue.csv"), "--out", str(tmp_path / "d.csv")).returncode == 0
+    assert (
+        cli(
+            "evaluate",
+            "--accounts",
+            str(tmp_path / "accounts.csv"),
+            "--revenue",
+            str(tmp_path / "revenue.csv"),
+            "--out",
+            str(tmp_path / "d.csv"),
+        ).returncode
+        == 0
+    )

@@ -43,8 +43,26 @@ from core.comparison import (
 )
 
 AS_OF = "2026-10"
-NAMES = ["Alpha", "Beta", "Gamma", "Delta", "Eps", "Fi", "Gi", "Hi", "Iota", "Zeta", "Mu", "Nu", "Omi",
-         "Jay", "Kay", "El", "Pi", "Extra"]
+NAMES = [
+    "Alpha",
+    "Beta",
+    "Gamma",
+    "Delta",
+    "Eps",
+    "Fi",
+    "Gi",
+    "Hi",
+    "Iota",
+    "Zeta",
+    "Mu",
+    "Nu",
+    "Omi",
+    "Jay",
+    "Kay",
+    "El",
+    "Pi",
+    "Extra",
+]
 N = {name: nip(i) for i, name in enumerate(NAMES)}
 PUBLISHED = Policy.default()
 
@@ -107,7 +125,7 @@ def metrics():
 
 def status_of(d: pd.DataFrame) -> dict[str, str]:
     names = {v: k for k, v in N.items()}
-    return {names[n]: str(s) for n, s in zip(d["nip"], d["status"])}
+    return {names[n]: str(s) for n, s in zip(d["nip"], d["status"], strict=True)}
 
 
 def test_the_dataset_is_as_worked_by_hand(metrics):
@@ -123,15 +141,19 @@ def test_the_dataset_is_as_worked_by_hand(metrics):
 # -- compare_scenarios -----------------------------------------------------------------------------
 
 LOWER = Policy.from_dict({"categories": {"Fashion": {"company": 2_900_000}}, "flags": {"min_exportable_share": 0.4}})
-STRICT = Policy.from_dict({"criteria": {"min_positive_ratings_pct": 99.5, "min_quality_main": "Super",
-                                        "min_quality_other": "Good"}})
+STRICT = Policy.from_dict(
+    {"criteria": {"min_positive_ratings_pct": 99.5, "min_quality_main": "Super", "min_quality_other": "Good"}}
+)
 
 
 @pytest.fixture(scope="module")
 def result(metrics):
     # The baseline is named, not first: the result still lists it first.
-    decisions = {"Strict": decide(metrics, STRICT), "Published": decide(metrics, PUBLISHED),
-                 "Lower": decide(metrics, LOWER)}
+    decisions = {
+        "Strict": decide(metrics, STRICT),
+        "Published": decide(metrics, PUBLISHED),
+        "Lower": decide(metrics, LOWER),
+    }
     return compare_scenarios(decisions, "Published")
 
 
@@ -143,7 +165,10 @@ def test_totals_by_status_and_path_and_revenue_covered(result):
     # Lower lets Beta in (standard at 2.9M) and Nu (export 42 % ≥ 40 %); Strict drops Eps, Fi and Gi.
     assert t[["qualified", "review", "not_qualified"]].to_numpy().tolist() == [[8, 3, 6], [5, 3, 9], [10, 2, 5]]
     assert t[["qualified_standard", "qualified_conditional", "qualified_brand"]].to_numpy().tolist() == [
-        [6, 1, 1], [3, 1, 1], [8, 1, 1]]
+        [6, 1, 1],
+        [3, 1, 1],
+        [8, 1, 1],
+    ]
     # 3.6M + 1.0M + 0.6M + 4 × 4M (Eps, Fi, Gi, Mu) + 3.64M; Strict −12M; Lower + 2 902 294 + 4M.
     assert t["revenue_covered"].tolist() == [24_840_000, 12_840_000, 31_742_294]
 
@@ -205,6 +230,7 @@ def test_decisions_read_back_as_text_count_the_same(metrics, result):
 
 # -- flips: who enters and who leaves, and the criterion that flipped ------------------------------
 
+
 def why(metrics, policy_a, policy_b, who, metrics_b=None):
     a, b = decide(metrics, policy_a), decide(metrics_b or metrics, policy_b)
     f = flips(a, b, policy_a, policy_b).set_index("nip")
@@ -221,38 +247,54 @@ def test_revenue_standard_path_with_the_figure_and_the_threshold(metrics):
     fashion_29 = Policy.from_dict({"categories": {"Fashion": {"company": 2_900_000}}})
     fashion_30 = Policy.from_dict({"categories": {"Fashion": {"company": 3_000_000, "conditional": 3_000_000}}})
     assert why(metrics, fashion_29, fashion_30, "Beta") == (
-        "revenue: 2 902 294 PLN < 3 000 000 PLN — was ≥ 2 900 000 PLN", "leaves")
+        "revenue: 2 902 294 PLN < 3 000 000 PLN — was ≥ 2 900 000 PLN",
+        "leaves",
+    )
     # Where the conditional threshold is met, the growth it misses is said too.
     assert why(metrics, PUBLISHED, fashion_29, "Beta") == (
-        ("revenue: 2 902 294 PLN ≥ 2 900 000 PLN — was < 3 200 000 PLN, "
-         "conditional threshold 800 000 PLN met but growth 3.7 % ≤ peer median 20.0 %"), "enters")
+        (
+            "revenue: 2 902 294 PLN ≥ 2 900 000 PLN — was < 3 200 000 PLN, "
+            "conditional threshold 800 000 PLN met but growth 3.7 % ≤ peer median 20.0 %"
+        ),
+        "enters",
+    )
 
 
 def test_revenue_conditional_path_threshold_and_peer_growth(metrics):
     higher = Policy.from_dict({"categories": {"Fashion": {"conditional": 1_100_000}}})
     assert why(metrics, PUBLISHED, higher, "Gamma") == (
-        ("revenue: 1 000 000 PLN < 1 100 000 PLN conditional threshold, growth 100.0 % > peer median 20.0 % "
-         "— was ≥ 800 000 PLN conditional threshold"), "leaves")
+        (
+            "revenue: 1 000 000 PLN < 1 100 000 PLN conditional threshold, growth 100.0 % > peer median 20.0 % "
+            "— was ≥ 800 000 PLN conditional threshold"
+        ),
+        "leaves",
+    )
     top = Policy.from_dict({"conditional": {"peer_percentile": 100}})
     assert why(metrics, PUBLISHED, top, "Gamma") == (
-        ("revenue: 1 000 000 PLN < 3 200 000 PLN, conditional threshold 800 000 PLN met but "
-         "growth 100.0 % ≤ peer 100th percentile 100.0 % — was ≥ 800 000 PLN conditional threshold, "
-         "growth 100.0 % > peer median 20.0 %"), "leaves")
+        (
+            "revenue: 1 000 000 PLN < 3 200 000 PLN, conditional threshold 800 000 PLN met but "
+            "growth 100.0 % ≤ peer 100th percentile 100.0 % — was ≥ 800 000 PLN conditional threshold, "
+            "growth 100.0 % > peer median 20.0 %"
+        ),
+        "leaves",
+    )
 
 
 def test_revenue_brand_path_names_the_account(metrics):
     kids = Policy.from_dict({"categories": {"Kids": {"brand": 700_000}}})
     assert why(metrics, PUBLISHED, kids, "Delta") == (
-        "revenue: Brand Zone account D1: 600 000 PLN in Kids < 700 000 PLN — was ≥ 590 000 PLN", "leaves")
+        "revenue: Brand Zone account D1: 600 000 PLN in Kids < 700 000 PLN — was ≥ 590 000 PLN",
+        "leaves",
+    )
 
 
 def test_quality_gates(metrics):
-    assert why(metrics, PUBLISHED, STRICT, "Eps") == (
-        "positive ratings: 99.20 % < 99.50 % — was ≥ 99.00 %", "leaves")
-    assert why(metrics, PUBLISHED, STRICT, "Fi") == (
-        "sales quality, main account: Good < Super — was ≥ Good", "leaves")
+    assert why(metrics, PUBLISHED, STRICT, "Eps") == ("positive ratings: 99.20 % < 99.50 % — was ≥ 99.00 %", "leaves")
+    assert why(metrics, PUBLISHED, STRICT, "Fi") == ("sales quality, main account: Good < Super — was ≥ Good", "leaves")
     assert why(metrics, PUBLISHED, STRICT, "Gi") == (
-        "sales quality, other accounts: lowest Neutral < Good — was ≥ Neutral", "leaves")
+        "sales quality, other accounts: lowest Neutral < Good — was ≥ Neutral",
+        "leaves",
+    )
 
 
 def test_growth_and_quarters(metrics):
@@ -260,7 +302,9 @@ def test_growth_and_quarters(metrics):
     assert why(metrics, PUBLISHED, five, "Hi") == ("growth: 4.0 % ≤ 5.0 % — was > 0.0 %", "leaves")
     lenient = Policy.from_dict({"growth": {"min_yoy_growth": -0.01, "min_growing_quarters": 0}})
     assert why(metrics, lenient, PUBLISHED, "Zeta") == (
-        "growth: 0.0 % ≤ 0.0 % — was > -1.0 %; growing quarters: 0 < 3 — was ≥ 0", "leaves")
+        "growth: 0.0 % ≤ 0.0 % — was > -1.0 %; growing quarters: 0 < 3 — was ≥ 0",
+        "leaves",
+    )
     two = Policy.from_dict({"growth": {"min_growing_quarters": 2}})
     # Iota passes every gate with two quarters, but carries the export flag.
     assert why(metrics, PUBLISHED, two, "Iota") == ("growing quarters: 2 ≥ 2 — was < 3", "to review")
@@ -272,7 +316,9 @@ def test_each_flag(metrics):
     assert why(metrics, LOWER, PUBLISHED, "Nu") == ("flag export: 42.0 % < 50.0 % — was ≥ 40.0 %", "leaves")
     strict_tp = Policy.from_dict({"flags": {"max_transaction_problem_rate": 0.01}})
     assert why(metrics, PUBLISHED, strict_tp, "Mu") == (
-        "flag transaction problems: 2.0 % > 1.0 % — was ≤ 3.0 %", "leaves")
+        "flag transaction problems: 2.0 % > 1.0 % — was ≤ 3.0 %",
+        "leaves",
+    )
     condition = Policy.from_dict({"flags": {"min_new_condition_share": 0.25}})
     assert why(metrics, PUBLISHED, condition, "Omi") == ("flag condition: 30.0 % ≥ 25.0 % — was < 50.0 %", "enters")
 
@@ -285,7 +331,11 @@ def test_criteria_that_only_data_can_flip_history_business_account_suspension(me
     assert plain(f.loc[N["Kay"], "why"]) == "business account: yes — was no"
     assert plain(f.loc[N["El"], "why"]) == "flag suspended: no account suspended — was an account is suspended"
     assert f.loc[N["Extra"], ["change", "status_a", "status_b", "why"]].tolist() == [
-        "enters", "absent", "qualified", "not in a's data"]
+        "enters",
+        "absent",
+        "qualified",
+        "not in a's data",
+    ]
     assert set(f.index) == {N["Jay"], N["Kay"], N["El"], N["Extra"]}
     back = flips(b, a, PUBLISHED, PUBLISHED).set_index("nip")
     assert back.loc[N["Extra"], ["change", "status_b", "why"]].tolist() == ["leaves", "absent", "not in b's data"]
@@ -301,17 +351,35 @@ def test_flips_are_plain_sorted_by_revenue_and_readable(metrics):
     assert f["main_category"].tolist() == ["Automotive"] * 4 and f["main_category_revenue"].tolist() == [4e6] * 4
     assert all(f[c].dtype == object or f[c].dtype.kind == "f" or str(f[c].dtype) == "str" for c in f.columns)
     named = readable(f, "Published", "Strict")
-    assert list(named.columns) == ["Change", "Company", "NIP", "Main category", "Main-category revenue (PLN)",
-                                   "Status in Published", "Status in Strict",
-                                   "What flipped (in Strict, and how it was in Published)"]
+    assert list(named.columns) == [
+        "Change",
+        "Company",
+        "NIP",
+        "Main category",
+        "Main-category revenue (PLN)",
+        "Status in Published",
+        "Status in Strict",
+        "What flipped (in Strict, and how it was in Published)",
+    ]
 
 
 def test_flips_order_by_revenue_descending(metrics):
     f = flips(decide(metrics, PUBLISHED), decide(metrics, PUBLISHED.scaled(10)), PUBLISHED, PUBLISHED.scaled(10))
     # Every revenue path fails ten times higher: El (8M), the 4M ones by NIP, Hi, Alpha, Gamma, Delta.
     assert f["company_name"].tolist() == ["El", "Eps", "Fi", "Gi", "Mu", "Nu", "Omi", "Hi", "Alpha", "Gamma", "Delta"]
-    assert f["change"].tolist() == ["from review", "leaves", "leaves", "leaves", "leaves", "from review",
-                                    "from review", "leaves", "leaves", "leaves", "leaves"]
+    assert f["change"].tolist() == [
+        "from review",
+        "leaves",
+        "leaves",
+        "leaves",
+        "leaves",
+        "from review",
+        "from review",
+        "leaves",
+        "leaves",
+        "leaves",
+        "leaves",
+    ]
 
 
 def test_a_policy_that_did_not_make_the_decisions_is_refused(metrics):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from builders import account, dataset, growing_seller, nip
+
 from core import Policy, compute_metrics, decide
 from core.explain import (
     by_category,
@@ -26,19 +26,21 @@ N = [nip(i) for i in range(6)]
 @pytest.fixture(scope="module")
 def metrics():
     accounts = [
-        account("Q1", N[0]),                                   # qualified, standard, Fashion
-        account("R1", N[1], suspended=True),                   # review
-        account("M1", N[2]),                                   # 5 % under the Fashion threshold
-        account("M2", N[3], positive_ratings_pct=90),          # under, and fails ratings: not a near miss
-        account("F1", N[4]),                                   # far under (50 %)
-        account("K1", N[5], account_name="Kids Ltd"),          # qualified in Kids
+        account("Q1", N[0]),  # qualified, standard, Fashion
+        account("R1", N[1], suspended=True),  # review
+        account("M1", N[2]),  # 5 % under the Fashion threshold
+        account("M2", N[3], positive_ratings_pct=90),  # under, and fails ratings: not a near miss
+        account("F1", N[4]),  # far under (50 %)
+        account("K1", N[5], account_name="Kids Ltd"),  # qualified in Kids
     ]
-    rev = (growing_seller("Q1", "Fashion", 3_600_000, 3_000_000)
-           + growing_seller("R1", "Fashion", 3_600_000, 3_000_000)
-           + growing_seller("M1", "Fashion", 3_040_000, 3_000_000)
-           + growing_seller("M2", "Fashion", 3_040_000, 3_000_000)
-           + growing_seller("F1", "Fashion", 1_600_000, 1_590_000)
-           + growing_seller("K1", "Kids", 5_000_000, 4_000_000))
+    rev = (
+        growing_seller("Q1", "Fashion", 3_600_000, 3_000_000)
+        + growing_seller("R1", "Fashion", 3_600_000, 3_000_000)
+        + growing_seller("M1", "Fashion", 3_040_000, 3_000_000)
+        + growing_seller("M2", "Fashion", 3_040_000, 3_000_000)
+        + growing_seller("F1", "Fashion", 1_600_000, 1_590_000)
+        + growing_seller("K1", "Kids", 5_000_000, 4_000_000)
+    )
     return compute_metrics(dataset(accounts, rev), AS_OF)
 
 
@@ -52,11 +54,18 @@ def test_checklist_lists_every_criterion_with_actual_requirement_and_source(metr
     items = checklist(row, Policy.default())
     assert len(items) == 14
     ratings = items[items.criterion.str.contains("ratings")].iloc[0]
-    assert (ratings.actual, ratings.required, ratings.passed, ratings.source) == ("90.00 %", "≥ 99 %", False, "published")
+    assert (ratings.actual, ratings.required, ratings.passed, ratings.source) == (
+        "90.00 %",
+        "≥ 99 %",
+        False,
+        "published",
+    )
     quarters = items[items.criterion.str.contains("Quarters")].iloc[0]
     assert quarters.passed and quarters.source == "assumption"
     standard = items.iloc[0]
-    assert "3\u00a0040\u00a0000" in standard.actual and "3\u00a0200\u00a0000" in standard.required and not standard.passed
+    assert (
+        "3\u00a0040\u00a0000" in standard.actual and "3\u00a0200\u00a0000" in standard.required and not standard.passed
+    )
 
 
 def test_revenue_gaps_in_pln_and_percent(metrics):
@@ -81,7 +90,9 @@ def test_near_misses_pass_everything_but_revenue_within_the_margin(metrics):
 
 def test_compare_names_who_enters_and_leaves_and_why(metrics):
     base = decide(metrics, Policy.default())
-    lower = Policy.from_dict({"categories": {"Fashion": {"company": 3_000_000}}, "criteria": {"min_positive_ratings_pct": 99.5}})
+    lower = Policy.from_dict(
+        {"categories": {"Fashion": {"company": 3_000_000}}, "criteria": {"min_positive_ratings_pct": 99.5}}
+    )
     changes = compare(base, decide(metrics, lower)).set_index("nip")
     assert changes.loc[N[2], "change"] == "enters" and changes.loc[N[2], "what_changed"] == "now passes revenue"
     assert N[3] not in changes.index  # passes revenue now, but still fails ratings

@@ -21,13 +21,16 @@ NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def hostile_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "company_name": pd.Series(["Firma;=1+1", "a,@SUM(1)", 'x; "+48 600', "Nowak s.c.", "line\n-2+3", "=cmd"],
-                                  dtype="str"),
-        "gap": [-1.5, 2.0, -3.25, 0.0, 7.0, -8.0],
-        "count": [-1, 2, 3, -4, 5, 6],
-        "status": pd.Categorical(["qualified", "review", "qualified", "review", "review", "qualified"]),
-    })
+    return pd.DataFrame(
+        {
+            "company_name": pd.Series(
+                ["Firma;=1+1", "a,@SUM(1)", 'x; "+48 600', "Nowak s.c.", "line\n-2+3", "=cmd"], dtype="str"
+            ),
+            "gap": [-1.5, 2.0, -3.25, 0.0, 7.0, -8.0],
+            "count": [-1, 2, 3, -4, 5, 6],
+            "status": pd.Categorical(["qualified", "review", "qualified", "review", "review", "qualified"]),
+        }
+    )
 
 
 def pieces(text: str, sep: str) -> list[str]:
@@ -48,7 +51,14 @@ def test_the_comma_reading_gives_back_the_values_with_a_quote_before_each_formul
     text = to_csv_bytes(hostile_frame()).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["company_name", "gap", "count", "status"]
-    assert [r[0] for r in rows[1:]] == ["Firma;'=1+1", "a,'@SUM(1)", "x; \"'+48 600", "Nowak s.c.", "line\n'-2+3", "'=cmd"]
+    assert [r[0] for r in rows[1:]] == [
+        "Firma;'=1+1",
+        "a,'@SUM(1)",
+        "x; \"'+48 600",
+        "Nowak s.c.",
+        "line\n'-2+3",
+        "'=cmd",
+    ]
     assert [r[1] for r in rows[1:]] == ["-1.5", "2.0", "-3.25", "0.0", "7.0", "-8.0"]  # numbers stay numbers
     assert [r[2] for r in rows[1:]] == ["-1", "2", "3", "-4", "5", "6"]
 
@@ -59,14 +69,17 @@ def test_every_field_is_quoted():
     assert first == '"Firma;\'=1+1","-1.5","-1","qualified"'
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("Firma;=1+1", "Firma;'=1+1"),
-    ("a,@SUM(1)", "a,'@SUM(1)"),
-    ("-2", "'-2"),           # text that looks like a number is still text: neutralised
-    ("a - b", "a - b"),      # a dash inside text, not after a separator, is harmless
-    ("a;b", "a;b"),
-    (-1, -1),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("Firma;=1+1", "Firma;'=1+1"),
+        ("a,@SUM(1)", "a,'@SUM(1)"),
+        ("-2", "'-2"),  # text that looks like a number is still text: neutralised
+        ("a - b", "a - b"),  # a dash inside text, not after a separator, is harmless
+        ("a;b", "a;b"),
+        (-1, -1),
+        (None, None),
+    ],
+)
 def test_neutralise_csv(value, expected):
     assert neutralise_csv(value) == expected

@@ -19,8 +19,10 @@ from core.cli import main
 from core.dataset import DataError, Problem
 from core.loading import load_dataset
 
-ACCOUNTS = ("account_id,account_name,nip,business_account,sales_quality,positive_ratings_pct\n"
-            "A1,Alfa,5260250274,true,Good,99.5\nA2,Bąkmot,9512345600,false,Neutral,98\n")
+ACCOUNTS = (
+    "account_id,account_name,nip,business_account,sales_quality,positive_ratings_pct\n"
+    "A1,Alfa,5260250274,true,Good,99.5\nA2,Bąkmot,9512345600,false,Neutral,98\n"
+)
 REVENUE = "account_id,category,month,revenue\nA1,Electronics,2024-01,100\nA2,Garden,2024-02,200\n"
 
 
@@ -88,8 +90,10 @@ def test_a_data_row_much_wider_than_the_header_is_read_without_its_extra_cells()
 
 
 def test_extra_columns_we_do_not_read_are_ignored_at_any_position():
-    accounts = ("x1,account_id,x2,account_name,nip,business_account,sales_quality,positive_ratings_pct,x3\n"
-                "q,A1,q,Alfa,5260250274,true,Good,99.5,q\nq,A2,q,Beta,9512345600,false,Neutral,98,q,extra,cells\n")
+    accounts = (
+        "x1,account_id,x2,account_name,nip,business_account,sales_quality,positive_ratings_pct,x3\n"
+        "q,A1,q,Alfa,5260250274,true,Good,99.5,q\nq,A2,q,Beta,9512345600,false,Neutral,98,q,extra,cells\n"
+    )
     dataset = load(accounts)
     assert dataset.accounts["account_name"].tolist() == ["Alfa", "Beta"]
 
@@ -99,9 +103,20 @@ def test_extra_columns_we_do_not_read_are_ignored_at_any_position():
 
 def dictionary_bomb(rows: int, value_bytes: int = 1024) -> bytes:
     zeros = pa.array(np.zeros(rows, dtype=np.int32))
-    repeated = lambda v: pa.DictionaryArray.from_arrays(zeros, pa.array([v]))
-    return parquet(pa.table({"account_id": repeated("x" * value_bytes), "category": repeated("Garden"),
-                             "month": repeated("2024-01"), "revenue": pa.array(np.ones(rows))}))
+
+    def repeated(v: object) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(zeros, pa.array([v]))
+
+    return parquet(
+        pa.table(
+            {
+                "account_id": repeated("x" * value_bytes),
+                "category": repeated("Garden"),
+                "month": repeated("2024-01"),
+                "revenue": pa.array(np.ones(rows)),
+            }
+        )
+    )
 
 
 def test_a_parquet_dictionary_bomb_is_refused_from_its_dictionary():
@@ -125,8 +140,14 @@ def test_a_parquet_with_too_many_columns_is_refused():
 
 
 def test_parquet_account_id_stored_as_the_pandas_index_is_read_as_a_column():
-    frame = pd.DataFrame({"account_id": ["A1", "A2"], "category": ["Electronics", "Garden"],
-                          "month": ["2024-01", "2024-02"], "revenue": [100.0, 200.0]}).set_index("account_id")
+    frame = pd.DataFrame(
+        {
+            "account_id": ["A1", "A2"],
+            "category": ["Electronics", "Garden"],
+            "month": ["2024-01", "2024-02"],
+            "revenue": [100.0, 200.0],
+        }
+    ).set_index("account_id")
     out = io.BytesIO()
     frame.to_parquet(out)  # the index is stored as a column named account_id, listed in the pandas metadata
     dataset = load(ACCOUNTS, out.getvalue())
@@ -159,8 +180,14 @@ def test_implausible_revenue_in_parquet_is_refused():
 def test_parquet_months_as_utc_instants_of_warsaw_midnights_keep_their_month():
     midnights = pd.to_datetime(["2024-11-01", "2024-07-01"]).tz_localize("Europe/Warsaw").tz_convert("UTC")
     assert str(midnights[0]) == "2024-10-31 23:00:00+00:00"
-    table = pa.table({"account_id": ["A1", "A2"], "category": ["Garden", "Garden"],
-                      "month": pa.array(midnights), "revenue": [1.0, 2.0]})
+    table = pa.table(
+        {
+            "account_id": ["A1", "A2"],
+            "category": ["Garden", "Garden"],
+            "month": pa.array(midnights),
+            "revenue": [1.0, 2.0],
+        }
+    )
     dataset = load(ACCOUNTS, parquet(table))
     assert sorted(map(str, dataset.revenue["month"])) == ["2024-07", "2024-11"]
 
@@ -275,8 +302,9 @@ def test_cli_lists_fifty_problems_counts_the_rest_and_writes_them_all(tmp_path, 
     accounts = tmp_path / "a.csv"
     accounts.write_text(ACCOUNTS)
     revenue = tmp_path / "r.csv"
-    revenue.write_text("account_id,category,month,revenue\n" + "A1,Garden,2024-01,-1\n" * 120
-                       + "A1,Gardn,2024-01,1\n" * 30)
+    revenue.write_text(
+        "account_id,category,month,revenue\n" + "A1,Garden,2024-01,-1\n" * 120 + "A1,Gardn,2024-01,1\n" * 30
+    )
     out = tmp_path / "problems.csv"
     code, err = cli(capsys, "evaluate", "--accounts", str(accounts), "--revenue", str(revenue), "--problems", str(out))
     assert code == 2

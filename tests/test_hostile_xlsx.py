@@ -24,10 +24,19 @@ RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 TYPES = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 
-ACCOUNTS_HEADER = ["account_id", "nip", "business_account", "sales_quality", "positive_ratings_pct", "main_account",
-                   "brand_zone"]
-ACCOUNT_ROWS = [["A1", "5260250274", True, "Good", 99.5, True, False],
-                ["A2", "9512345600", True, "Good", 99, False, False]]
+ACCOUNTS_HEADER = [
+    "account_id",
+    "nip",
+    "business_account",
+    "sales_quality",
+    "positive_ratings_pct",
+    "main_account",
+    "brand_zone",
+]
+ACCOUNT_ROWS = [
+    ["A1", "5260250274", True, "Good", 99.5, True, False],
+    ["A2", "9512345600", True, "Good", 99, False, False],
+]
 REVENUE_HEADER = ["account_id", "category", "month", "revenue"]
 REVENUE_ROWS = [["A1", "Garden", "2024-01", 5], ["A2", "Garden", "2024-02", 7]]
 
@@ -59,16 +68,20 @@ def rows_xml(rows: list[list], first: int = 1) -> str:
     """<row> elements for ``rows``, the first on row ``first``; a str starting with '<c' is a raw cell."""
     out = []
     for number, row in enumerate(rows, start=first):
-        cells = "".join(v if isinstance(v, str) and v.startswith("<c") else cell(f"{column_letter(i)}{number}", v)
-                        for i, v in enumerate(row))
+        cells = "".join(
+            v if isinstance(v, str) and v.startswith("<c") else cell(f"{column_letter(i)}{number}", v)
+            for i, v in enumerate(row)
+        )
         out.append(f'<row r="{number}">{cells}</row>')
     return "".join(out)
 
 
 def sheet_xml(rows: str, *, dimension: str | None = None, after: str = "", before: str = "") -> str:
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{before}<worksheet xmlns="{MAIN}">{dim}'
-            f"<sheetData>{rows}</sheetData>{after}</worksheet>")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{before}<worksheet xmlns="{MAIN}">{dim}'
+        f"<sheetData>{rows}</sheetData>{after}</worksheet>"
+    )
 
 
 def table(header: list, rows: list[list], **kw) -> str:
@@ -79,8 +92,14 @@ ACCOUNTS_SHEET = table(ACCOUNTS_HEADER, ACCOUNT_ROWS)
 REVENUE_SHEET = table(REVENUE_HEADER, REVENUE_ROWS)
 
 
-def workbook(sheets: list[tuple[str, str | bytes | tuple]], *, shared_strings: str | bytes | tuple | None = None,
-             styles: str | None = None, date1904: bool = False, states: dict[str, str] | None = None) -> bytes:
+def workbook(
+    sheets: list[tuple[str, str | bytes | tuple]],
+    *,
+    shared_strings: str | bytes | tuple | None = None,
+    styles: str | None = None,
+    date1904: bool = False,
+    states: dict[str, str] | None = None,
+) -> bytes:
     """An .xlsx with ``sheets`` (title, sheet XML), in that order. A part given as (raw deflate stream, declared
     size) is stored as it is: a zip bomb."""
     states = states or {}
@@ -102,15 +121,20 @@ def workbook(sheets: list[tuple[str, str | bytes | tuple]], *, shared_strings: s
         overrides.append(f'<Override PartName="/xl/styles.xml" ContentType="{TYPES}.styles+xml"/>')
         rels.append(f'<Relationship Id="rId101" Type="{RELS}/styles" Target="styles.xml"/>')
     pr = '<workbookPr date1904="1"/>' if date1904 else "<workbookPr/>"
-    parts["xl/workbook.xml"] = (f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{RELS}">'
-                                f'{pr}<sheets>{"".join(entries)}</sheets></workbook>')
+    parts["xl/workbook.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{RELS}">'
+        f"{pr}<sheets>{''.join(entries)}</sheets></workbook>"
+    )
     parts["xl/_rels/workbook.xml.rels"] = f'<Relationships xmlns="{PACKAGE_RELS}">{"".join(rels)}</Relationships>'
-    parts["_rels/.rels"] = (f'<Relationships xmlns="{PACKAGE_RELS}"><Relationship Id="rId1" '
-                            f'Type="{RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    parts["_rels/.rels"] = (
+        f'<Relationships xmlns="{PACKAGE_RELS}"><Relationship Id="rId1" '
+        f'Type="{RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
     parts["[Content_Types].xml"] = (
         '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        f'<Default Extension="xml" ContentType="application/xml"/>{"".join(overrides)}</Types>')
+        f'<Default Extension="xml" ContentType="application/xml"/>{"".join(overrides)}</Types>'
+    )
     return zip_bytes(parts)
 
 
@@ -127,8 +151,9 @@ def zip_bytes(parts: dict[str, str | bytes | tuple]) -> bytes:
         encoded, offset = name.encode(), out.tell()
         fields = struct.pack("<HHHHHIIIHH", 20, 0, 8, 0, 0, crc, len(raw), size, len(encoded), 0)
         out.write(b"PK\x03\x04" + fields + encoded + raw)
-        central.append(b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, offset)
-                       + encoded)
+        central.append(
+            b"PK\x01\x02" + struct.pack("<H", 20) + fields + struct.pack("<HHHII", 0, 0, 0, 0, offset) + encoded
+        )
     start = out.tell()
     out.write(b"".join(central))
     out.write(b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, len(central), len(central), out.tell() - start, start, 0))
@@ -187,16 +212,22 @@ def test_two_million_empty_rows_are_refused_at_excels_last_row():
     # Failed before (timeout): a 1.3 MB file of 2 M empty rows took 116 s (here over 60 s); Excel has 1,048,576 rows.
     empty = "".join(f'<row r="{n}" spans="1:4"/>' for n in range(4, 2_000_001))
     revenue = sheet_xml(rows_xml([REVENUE_HEADER, *REVENUE_ROWS]) + empty, dimension="A1:D2000000")
-    p = only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)])), "last row",
-             file="book.xlsx, sheet revenue")
+    p = only(
+        problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)])),
+        "last row",
+        file="book.xlsx, sheet revenue",
+    )
     assert p.row == 1_048_577
 
 
 def test_rows_past_excels_last_row_are_refused():
     past = '<row r="1048577"><c r="A1048577"><v>1</v></c></row>'
     revenue = sheet_xml(rows_xml([REVENUE_HEADER, *REVENUE_ROWS]) + past)
-    p = only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)])), "1,048,576",
-             file="book.xlsx, sheet revenue")
+    p = only(
+        problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)])),
+        "1,048,576",
+        file="book.xlsx, sheet revenue",
+    )
     assert p.row == 1_048_577
 
 
@@ -223,8 +254,13 @@ def test_a_formula_without_a_saved_value_is_a_problem():
     # Failed before: =TRUE() with no cached value was read as empty, so main_account took its default, False.
     row = ["A2", "9512345600", True, "Good", 99, '<c r="F3" t="b"><f>TRUE()</f></c>', False]
     accounts = table(ACCOUNTS_HEADER, [ACCOUNT_ROWS[0], row])
-    p = only(problems_of(workbook([("accounts", accounts), ("revenue", REVENUE_SHEET)])), "formula",
-             file="book.xlsx, sheet accounts", row=3, column="main_account")
+    p = only(
+        problems_of(workbook([("accounts", accounts), ("revenue", REVENUE_SHEET)])),
+        "formula",
+        file="book.xlsx, sheet accounts",
+        row=3,
+        column="main_account",
+    )
     assert "F3" in p.message and "save" in p.message
 
 
@@ -238,8 +274,12 @@ def test_merged_cells_over_data_are_a_problem():
     # Failed before: only the top-left cell of G2:G3 held TRUE, so A2's brand_zone read as False.
     rows = [["A1", "5260250274", True, "Good", 99.5, True, True], ["A2", "9512345600", True, "Good", 99, False, None]]
     accounts = table(ACCOUNTS_HEADER, rows, after='<mergeCells count="1"><mergeCell ref="G2:G3"/></mergeCells>')
-    p = only(problems_of(workbook([("accounts", accounts), ("revenue", REVENUE_SHEET)])), "merged",
-             file="book.xlsx, sheet accounts", column="brand_zone")
+    p = only(
+        problems_of(workbook([("accounts", accounts), ("revenue", REVENUE_SHEET)])),
+        "merged",
+        file="book.xlsx, sheet accounts",
+        column="brand_zone",
+    )
     assert "G2:G3" in p.message and p.row == 2
 
 
@@ -253,23 +293,31 @@ def test_an_error_cell_is_a_problem():
     row = ["A2", "9512345600", True, "Good", '<c r="E3" t="e"><f>1/0</f><v>#DIV/0!</v></c>', False, False]
     accounts = table(ACCOUNTS_HEADER, [ACCOUNT_ROWS[0], row])
     found = problems_of(workbook([("accounts", accounts), ("revenue", REVENUE_SHEET)]))
-    p = only([p for p in found if "error" in p.message], "#DIV/0!", file="book.xlsx, sheet accounts", row=3,
-             column="positive_ratings_pct")
+    p = only(
+        [p for p in found if "error" in p.message],
+        "#DIV/0!",
+        file="book.xlsx, sheet accounts",
+        row=3,
+        column="positive_ratings_pct",
+    )
     assert "E3" in p.message  # (the column's own check adds that the required value is missing)
 
 
 def test_a_hidden_sheet_does_not_silently_beat_a_visible_one():
     # Failed before: a hidden, stale 'accounts' sheet was read instead of the visible 'Accounts '.
     stale = table(ACCOUNTS_HEADER, ACCOUNT_ROWS[:1])
-    book = workbook([("Accounts ", ACCOUNTS_SHEET), ("accounts", stale), ("revenue", REVENUE_SHEET)],
-                    states={"accounts": "hidden"})
+    book = workbook(
+        [("Accounts ", ACCOUNTS_SHEET), ("accounts", stale), ("revenue", REVENUE_SHEET)], states={"accounts": "hidden"}
+    )
     p = only(problems_of(book), "2 sheets named 'accounts'", file="book.xlsx")
     assert "'Accounts '" in p.message and "'accounts' (hidden)" in p.message
 
 
 def test_a_hidden_sheet_is_not_read():
-    book = workbook([("Konta", ACCOUNTS_SHEET), ("accounts", ACCOUNTS_SHEET), ("revenue", REVENUE_SHEET)],
-                    states={"accounts": "veryHidden"})
+    book = workbook(
+        [("Konta", ACCOUNTS_SHEET), ("accounts", ACCOUNTS_SHEET), ("revenue", REVENUE_SHEET)],
+        states={"accounts": "veryHidden"},
+    )
     only(problems_of(book), "sheet 'accounts' is hidden", file="book.xlsx")
 
 
@@ -281,27 +329,43 @@ def test_a_one_sheet_workbook_ignores_its_hidden_sheets():
 
 # -- dates, numbers and strings as Excel shows them --------------------------------------------
 
-STYLES = (f'<styleSheet xmlns="{MAIN}"><numFmts count="1"><numFmt numFmtId="164" formatCode="0.0%"/></numFmts>'
-          '<cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/>'
-          '<xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="9"/></cellXfs></styleSheet>')
+STYLES = (
+    f'<styleSheet xmlns="{MAIN}"><numFmts count="1"><numFmt numFmtId="164" formatCode="0.0%"/></numFmts>'
+    '<cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/>'
+    '<xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="9"/></cellXfs></styleSheet>'
+)
 
 
 @pytest.mark.parametrize("date1904, serials", [(False, [45292, 45351]), (True, [43830, 43889])])
 def test_date_cells_in_both_date_systems(date1904, serials):
     # 2024-01-01 and 2024-02-29: serials count from 1899-12-30 (1900 system) or 1904-01-01 (1904 system).
     rows = [["A1", "Garden", f'<c r="C{n}" s="1"><v>{serial}</v></c>', 5] for n, serial in enumerate(serials, start=2)]
-    book = workbook([("accounts", ACCOUNTS_SHEET), ("revenue", table(REVENUE_HEADER, rows))], styles=STYLES,
-                    date1904=date1904)
+    book = workbook(
+        [("accounts", ACCOUNTS_SHEET), ("revenue", table(REVENUE_HEADER, rows))], styles=STYLES, date1904=date1904
+    )
     assert [str(m) for m in load(book).revenue["month"]] == ["2024-01", "2024-02"]
 
 
 def test_percentage_formatted_cells_and_shared_strings():
-    strings = (f'<sst xmlns="{MAIN}" count="3" uniqueCount="3"><si><t>A1</t></si>'
-               '<si><r><t>Gar</t></r><r><rPr><b/></rPr><t>den</t></r><rPh><t>ignored</t></rPh></si>'
-               '<si><t>Line_x000D_two</t></si></sst>')
-    accounts = table(ACCOUNTS_HEADER[:4] + ["positive_ratings_pct", "exportable_share", "account_name"],
-                     [['<c r="A2" t="s"><v>0</v></c>', "5260250274", True, "Good", '<c r="E2" s="2"><v>0.995</v></c>',
-                       '<c r="F2" s="3"><v>0.42</v></c>', '<c r="G2" t="s"><v>2</v></c>']])
+    strings = (
+        f'<sst xmlns="{MAIN}" count="3" uniqueCount="3"><si><t>A1</t></si>'
+        "<si><r><t>Gar</t></r><r><rPr><b/></rPr><t>den</t></r><rPh><t>ignored</t></rPh></si>"
+        "<si><t>Line_x000D_two</t></si></sst>"
+    )
+    accounts = table(
+        ACCOUNTS_HEADER[:4] + ["positive_ratings_pct", "exportable_share", "account_name"],
+        [
+            [
+                '<c r="A2" t="s"><v>0</v></c>',
+                "5260250274",
+                True,
+                "Good",
+                '<c r="E2" s="2"><v>0.995</v></c>',
+                '<c r="F2" s="3"><v>0.42</v></c>',
+                '<c r="G2" t="s"><v>2</v></c>',
+            ]
+        ],
+    )
     revenue = table(REVENUE_HEADER, [['<c r="A2" t="s"><v>0</v></c>', '<c r="B2" t="s"><v>1</v></c>', "2024-01", 5]])
     ds = load(workbook([("accounts", accounts), ("revenue", revenue)], shared_strings=strings, styles=STYLES))
     assert ds.accounts["positive_ratings_pct"].tolist() == [99.5]
@@ -313,8 +377,12 @@ def test_percentage_formatted_cells_and_shared_strings():
 def test_a_missing_shared_string_is_refused():
     revenue = table(REVENUE_HEADER, [['<c r="A2" t="s"><v>7</v></c>', "Garden", "2024-01", 5]])
     strings = f'<sst xmlns="{MAIN}"><si><t>A1</t></si></sst>'
-    only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)], shared_strings=strings)),
-         "shared string", file="book.xlsx, sheet revenue", row=2)
+    only(
+        problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)], shared_strings=strings)),
+        "shared string",
+        file="book.xlsx, sheet revenue",
+        row=2,
+    )
 
 
 # -- not a workbook we can read ----------------------------------------------------------------
@@ -343,8 +411,10 @@ def test_an_old_xls_is_still_called_one():
 
 def test_a_dtd_is_refused():
     # No entity of a DTD is ever expanded (billion laughs); OOXML parts never have one.
-    laughs = ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-              '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>')
+    laughs = (
+        '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+    )
     rows = ACCOUNT_ROWS[:1] + [["&c;", "9512345600", True, "Good", 99, False, False]]
     accounts = table(ACCOUNTS_HEADER, rows, before=laughs).replace("&amp;c;", "&c;")
     only(problems_of(workbook([("accounts", accounts), ("revenue", REVENUE_SHEET)])), "DTD", file="book.xlsx")
@@ -356,8 +426,11 @@ def test_a_dtd_is_refused():
 def test_a_sheet_that_decompresses_to_gigabytes_is_refused_before_reading_it():
     head = f'<worksheet xmlns="{MAIN}"><sheetData>{rows_xml([REVENUE_HEADER, *REVENUE_ROWS])}'
     revenue = (bomb(head, b" ", 3 * 1024), 3 * 2**30 + len(head))  # 3 GB in about 3 MB
-    only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)])), "too large",
-         file="book.xlsx, sheet revenue")
+    only(
+        problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)])),
+        "too large",
+        file="book.xlsx, sheet revenue",
+    )
 
 
 def test_a_bomb_that_lies_about_its_size_is_cut_at_the_size_it_declares():
@@ -368,14 +441,20 @@ def test_a_bomb_that_lies_about_its_size_is_cut_at_the_size_it_declares():
 
 def test_shared_strings_that_decompress_to_gigabytes_are_refused():
     strings = (bomb(f'<sst xmlns="{MAIN}"><si><t>', b"x", 2 * 1024), 2 * 2**30 + 40)
-    only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", REVENUE_SHEET)], shared_strings=strings)),
-         "too large", file="book.xlsx")
+    only(
+        problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", REVENUE_SHEET)], shared_strings=strings)),
+        "too large",
+        file="book.xlsx",
+    )
 
 
 def test_millions_of_shared_strings_are_refused():
     strings = f'<sst xmlns="{MAIN}" count="5000000" uniqueCount="5000000">' + "<si/>" * 5_000_000 + "</sst>"
-    only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", REVENUE_SHEET)], shared_strings=strings)),
-         "shared strings", file="book.xlsx")
+    only(
+        problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", REVENUE_SHEET)], shared_strings=strings)),
+        "shared strings",
+        file="book.xlsx",
+    )
 
 
 def test_shared_strings_are_counted_where_their_number_is_not_declared(monkeypatch):
@@ -383,21 +462,32 @@ def test_shared_strings_are_counted_where_their_number_is_not_declared(monkeypat
 
     monkeypatch.setattr(core.read_xlsx, "MAX_SHARED_STRINGS", 1000)
     strings = f'<sst xmlns="{MAIN}">' + "<si><t>A1</t></si>" * 1001 + "</sst>"
-    only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", REVENUE_SHEET)], shared_strings=strings)),
-         "shared strings", file="book.xlsx")
+    only(
+        problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", REVENUE_SHEET)], shared_strings=strings)),
+        "shared strings",
+        file="book.xlsx",
+    )
 
 
 def test_a_value_far_right_of_the_table_is_refused_naming_its_cell():
     rows = [ACCOUNT_ROWS[0], ACCOUNT_ROWS[1][:6] + [None] * 16000 + ["stray"]]
-    p = only(problems_of(workbook([("accounts", table(ACCOUNTS_HEADER, rows)), ("revenue", REVENUE_SHEET)])),
-             "columns", file="book.xlsx, sheet accounts", row=3)
+    p = only(
+        problems_of(workbook([("accounts", table(ACCOUNTS_HEADER, rows)), ("revenue", REVENUE_SHEET)])),
+        "columns",
+        file="book.xlsx, sheet accounts",
+        row=3,
+    )
     assert f"{column_letter(6 + 16000)}3" in p.message
 
 
 def test_a_thousand_columns_are_refused():
     header = REVENUE_HEADER + [f"extra{n}" for n in range(1000)]
-    p = only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", table(header, REVENUE_ROWS))])),
-             "columns", file="book.xlsx, sheet revenue", row=1)
+    p = only(
+        problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", table(header, REVENUE_ROWS))])),
+        "columns",
+        file="book.xlsx, sheet revenue",
+        row=1,
+    )
     assert "at most" in p.message
 
 
@@ -411,8 +501,11 @@ def test_too_many_cells_are_refused(monkeypatch):
     import core.read_xlsx
 
     monkeypatch.setattr(core.read_xlsx, "MAX_CELLS", 20)
-    only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", REVENUE_SHEET)])), "cells",
-         file="book.xlsx, sheet accounts")
+    only(
+        problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", REVENUE_SHEET)])),
+        "cells",
+        file="book.xlsx, sheet accounts",
+    )
 
 
 def test_a_sheet_of_countless_empty_elements_is_refused(monkeypatch):
@@ -420,8 +513,11 @@ def test_a_sheet_of_countless_empty_elements_is_refused(monkeypatch):
 
     monkeypatch.setattr(core.read_xlsx, "MAX_ELEMENTS", 1000)
     revenue = sheet_xml(rows_xml([REVENUE_HEADER]) + '<row r="5">' + "<c/>" * 1000 + "</row>")
-    only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)])),
-         "XML elements", file="book.xlsx, sheet revenue")
+    only(
+        problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)])),
+        "XML elements",
+        file="book.xlsx, sheet revenue",
+    )
 
 
 def test_a_zip_of_countless_entries_is_refused():
@@ -435,5 +531,9 @@ def test_a_zip_that_is_no_workbook():
 
 def test_a_row_of_cells_past_excels_last_column_is_refused():
     revenue = sheet_xml(rows_xml([REVENUE_HEADER, *REVENUE_ROWS]) + '<row r="4">' + "<c/>" * 16_385 + "</row>")
-    only(problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)])), "last column",
-         file="book.xlsx, sheet revenue", row=4)
+    only(
+        problems_of(workbook([("accounts", ACCOUNTS_SHEET), ("revenue", revenue)])),
+        "last column",
+        file="book.xlsx, sheet revenue",
+        row=4,
+    )

@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from builders import account, dataset, growing_seller, monthly, nip
+
 from core import Policy, PolicyError, compute_metrics, evaluate, load_dataset
 from core.dataset import Dataset
 from core.decide import peer_benchmarks
@@ -93,9 +93,21 @@ def test_revenue_rows_are_taken_to_the_grosz_half_to_even():
     assert m.companies.total_revenue[0] == 3.72  # 0 + 2 + 102 + 268 + 0 grosze
 
 
-@pytest.mark.parametrize("text, grosze", [("0.005", 0), ("0.015", 2), ("1.015", 102), ("2.675", 268), ("0.0049", 0),
-                                          ("136876171.015", 13_687_617_102), ("1000000000.005", 100_000_000_000),
-                                          ("1000000000.025", 100_000_000_002), ("999.994999", 99_999), ("7", 700)])
+@pytest.mark.parametrize(
+    "text, grosze",
+    [
+        ("0.005", 0),
+        ("0.015", 2),
+        ("1.015", 102),
+        ("2.675", 268),
+        ("0.0049", 0),
+        ("136876171.015", 13_687_617_102),
+        ("1000000000.005", 100_000_000_000),
+        ("1000000000.025", 100_000_000_002),
+        ("999.994999", 99_999),
+        ("7", 700),
+    ],
+)
 def test_an_amount_is_taken_to_the_grosz_as_written(text, grosze):
     # Half a grosz goes to the even grosz, judged on the decimal as written, not on the float's binary value.
     assert to_grosze(np.array([float(text)]))[0] == grosze
@@ -138,7 +150,8 @@ def test_growth_figures_and_the_peer_benchmark_are_rounded_to_9_decimals():
     # Garden peers growing 10 % and 20 %: numpy's median is 0.15000000000000002 in float.
     accounts, rev = _peers(2, 0, 0)
     rev = growing_seller("P0", "Garden", 110_000, 100_000, as_of=AS_OF) + growing_seller(
-        "P1", "Garden", 120_000, 100_000, as_of=AS_OF)
+        "P1", "Garden", 120_000, 100_000, as_of=AS_OF
+    )
     m = compute_metrics(dataset(accounts, rev), AS_OF)
     assert list(m.companies.main_category_growth) == [0.1, 0.2] and list(m.companies.growth) == [0.1, 0.2]
     assert np.percentile([0.1, 0.2], 50) != 0.15  # the noise
@@ -203,8 +216,11 @@ def test_brand_zone_account_without_revenue_in_c_has_no_main_category():
 def test_main_category_tie_to_the_grosz(fashion_extra, main):
     # Automotive as 0.10 + 0.20 PLN rows (0.30000000000000004 in float), Fashion as one 0.30 row.
     rev = seller(4_000_000, 3_000_000, "Kids", "A2")
-    rev += [("A1", "Automotive", str(END - 1), 0.10), ("A1", "Automotive", str(END - 2), 0.20),
-            ("A1", "Fashion", str(END - 1), round(0.30 + fashion_extra, 2))]
+    rev += [
+        ("A1", "Automotive", str(END - 1), 0.10),
+        ("A1", "Automotive", str(END - 2), 0.20),
+        ("A1", "Fashion", str(END - 1), round(0.30 + fashion_extra, 2)),
+    ]
     accounts = [account("A1", N1), account("A2", nip(1))]
     assert run(accounts, rev).loc[N1, "main_category"] == main
 
@@ -219,13 +235,16 @@ def test_a_policy_file_cannot_reorder_the_categories_for_ties():
 # -- §3 main account: code-point order of account IDs ------------------------------------------------------
 
 
-@pytest.mark.parametrize("first, second", [
-    ("A10", "A9"),  # digit by digit, not by number
-    ("C1", "b1"),  # capitals before small letters
-    ("Z1", "Ä1"),  # U+005A before U+00C4
-    ("z", "ż"),  # U+007A before U+017C
-    ("\uff21", "\U0001f600"),  # U+FF21 before U+1F600 (UTF-16 order would put the emoji first)
-])
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("A10", "A9"),  # digit by digit, not by number
+        ("C1", "b1"),  # capitals before small letters
+        ("Z1", "Ä1"),  # U+005A before U+00C4
+        ("z", "ż"),  # U+007A before U+017C
+        ("\uff21", "\U0001f600"),  # U+FF21 before U+1F600 (UTF-16 order would put the emoji first)
+    ],
+)
 def test_main_account_tie_goes_to_the_smallest_id_in_code_point_order(first, second):
     for ids in ([first, second], [second, first]):
         accounts = [account(i, N1) for i in ids]
@@ -286,19 +305,31 @@ def test_business_account_gate():
     assert one(*qualifying(business_account=False)).reasons == "business_account"
 
 
-@pytest.mark.parametrize("pct, ok", [(98.999999999, False), (99.0, True), (99.000000001, True),
-                                     (98.99999999, False), (99.99, True)])
+@pytest.mark.parametrize(
+    "pct, ok", [(98.999999999, False), (99.0, True), (99.000000001, True), (98.99999999, False), (99.99, True)]
+)
 def test_ratings_at_the_minimum(pct, ok):
     row = one(*qualifying(positive_ratings_pct=pct))
     assert row.ratings_ok == ok and row.reasons == ("" if ok else "ratings")
 
 
-@pytest.mark.parametrize("text, ok", [("99", True), ("99,0", True), ("99.000000001", True), ("98,99999999", False),
-                                      ("98.999999999", False), ("99 %", True), ("98,999999999%", False)])
+@pytest.mark.parametrize(
+    "text, ok",
+    [
+        ("99", True),
+        ("99,0", True),
+        ("99.000000001", True),
+        ("98,99999999", False),
+        ("98.999999999", False),
+        ("99 %", True),
+        ("98,999999999%", False),
+    ],
+)
 def test_ratings_at_the_minimum_as_the_loader_reads_them(text, ok):
     accounts = f"account_id;nip;business_account;sales_quality;positive_ratings_pct\nA1;{N1};yes;Good;{text}\n"
     revenue = "account_id;category;month;revenue\n" + "".join(
-        f"{a};{c};{m};{v}\n" for a, c, m, v in seller(3_600_000, 3_000_000))
+        f"{a};{c};{m};{v}\n" for a, c, m, v in seller(3_600_000, 3_000_000)
+    )
     d = evaluate(load_dataset(accounts.encode(), revenue.encode()), Policy.default(), AS_OF)
     assert d.ratings_ok.iloc[0] == ok and d.status.iloc[0] == ("qualified" if ok else "not_qualified")
 
@@ -328,8 +359,11 @@ def test_other_quality_one_step_either_side_of_the_minimum(minimum, step):
     i = SCALE.index(minimum) + step
     if not 0 <= i < len(SCALE):
         pytest.skip("off the scale")
-    accounts = [account("A1", N1, main_account=True), account("A2", N1, sales_quality="Super+"),
-                account("A3", N1, sales_quality=SCALE[i])]
+    accounts = [
+        account("A1", N1, main_account=True),
+        account("A2", N1, sales_quality="Super+"),
+        account("A3", N1, sales_quality=SCALE[i]),
+    ]
     row = one(accounts, seller(3_600_000, 3_000_000), policy(criteria={"min_quality_other": minimum}))
     assert row.quality_other_ok == (step >= 0) and row.reasons == ("" if step >= 0 else "quality_other")
 
@@ -414,13 +448,25 @@ def test_transaction_problems_at_the_limit(rate, flagged):
     assert row.flag_transaction_problems == flagged and row.status == ("review" if flagged else "qualified")
 
 
-@pytest.mark.parametrize("text, flagged", [("3%", False), ("3,0 %", False), ("0.03", False), ("0,030000001", True),
-                                           ("3.0000001%", True), ("2,9999999%", False)])
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("3%", False),
+        ("3,0 %", False),
+        ("0.03", False),
+        ("0,030000001", True),
+        ("3.0000001%", True),
+        ("2,9999999%", False),
+    ],
+)
 def test_transaction_problems_at_the_limit_as_the_loader_reads_them(text, flagged):
-    accounts = ("account_id;nip;business_account;sales_quality;positive_ratings_pct;transaction_problem_rate\n"
-                f"A1;{N1};yes;Good;100;{text}\n")
+    accounts = (
+        "account_id;nip;business_account;sales_quality;positive_ratings_pct;transaction_problem_rate\n"
+        f"A1;{N1};yes;Good;100;{text}\n"
+    )
     revenue = "account_id;category;month;revenue\n" + "".join(
-        f"{a};{c};{m};{v}\n" for a, c, m, v in seller(3_600_000, 3_000_000))
+        f"{a};{c};{m};{v}\n" for a, c, m, v in seller(3_600_000, 3_000_000)
+    )
     d = evaluate(load_dataset(accounts.encode(), revenue.encode()), Policy.default(), AS_OF)
     assert d.flag_transaction_problems.iloc[0] == flagged
 
@@ -445,8 +491,9 @@ def test_share_of_one_account_at_the_limit(column, share, flagged):
 
 
 @pytest.mark.parametrize("column", SHARES)
-@pytest.mark.parametrize("other, company, flagged", [(0.499999998, 0.499999999, True), (0.5, 0.5, False),
-                                                     (0.500000002, 0.500000001, False)])
+@pytest.mark.parametrize(
+    "other, company, flagged", [(0.499999998, 0.499999999, True), (0.5, 0.5, False), (0.500000002, 0.500000001, False)]
+)
 def test_revenue_weighted_share_at_the_limit(column, other, company, flagged):
     # Two accounts with the same revenue in C: the weighted share is the mean of the two.
     accounts = [account("A1", N1, **{column: 0.5}), account("A2", N1, **{column: other})]
@@ -468,8 +515,10 @@ def test_weighted_share_of_point_four_and_point_six_is_exactly_half(column):
 def test_all_shares_half_with_revenue_in_two_categories_is_exactly_half():
     # The case: the numerator summed per-account totals and the denominator per-category amounts,
     # which differ in float, and the share came out as 0.49999999999999994: review with export|condition.
-    accounts = [account("A1", N1, exportable_share=0.5, new_condition_share=0.5),
-                account("A2", N1, exportable_share=0.5, new_condition_share=0.5)]
+    accounts = [
+        account("A1", N1, exportable_share=0.5, new_condition_share=0.5),
+        account("A2", N1, exportable_share=0.5, new_condition_share=0.5),
+    ]
     rev = seller(3_600_000, 3_000_000) + seller(123_456.78 * 12, 123_456.78 * 12, "Kids", "A1")
     rev += seller(876_543.21 * 12, 876_543.21 * 12, "Kids", "A2")
     row = one(accounts, rev)
@@ -485,16 +534,21 @@ def test_all_shares_half_never_flag_on_many_companies():
         for a in "ab":
             accounts.append(account(f"A{i}{a}", nip(i), exportable_share=0.5, new_condition_share=0.5))
         amounts = rng.integers(1, 10**9, 3) / 100
-        rev += [(f"A{i}a", "Fashion", AS_OF, amounts[0]), (f"A{i}a", "Kids", str(END - 1), amounts[1]),
-                (f"A{i}b", "Kids", str(END - 2), amounts[2])]
+        rev += [
+            (f"A{i}a", "Fashion", AS_OF, amounts[0]),
+            (f"A{i}a", "Kids", str(END - 1), amounts[1]),
+            (f"A{i}b", "Kids", str(END - 2), amounts[2]),
+        ]
     d = evaluate(dataset(accounts, rev), Policy.default(), AS_OF)
     assert not d.flag_export.any() and not d.flag_condition.any()
     assert (d.exportable_share == 0.5).all() and (d.new_condition_share == 0.5).all()
 
 
 @pytest.mark.parametrize("column", SHARES)
-@pytest.mark.parametrize("values, mean, flagged", [([0.7, 0.2, 0.6], 0.5, False), ([0.1, 0.2, 0.3], 0.2, True),
-                                                    ([0.5, 0.499999998], 0.499999999, True)])
+@pytest.mark.parametrize(
+    "values, mean, flagged",
+    [([0.7, 0.2, 0.6], 0.5, False), ([0.1, 0.2, 0.3], 0.2, True), ([0.5, 0.499999998], 0.499999999, True)],
+)
 def test_plain_mean_share_without_revenue_in_c(column, values, mean, flagged):
     accounts = [account(f"A{i}", N1, **{column: v}) for i, v in enumerate(values)]
     row = one(accounts, seller(0, 1_000_000))

@@ -19,22 +19,38 @@ from core.links import (
 )
 from core.scenario import BASELINE_NAME, DEFAULT_NAME, Scenario
 
-FASHION = Scenario.from_changes("Fashion -20%", {"categories": {"Fashion": {"company": 2_560_000}},
-                                                 "growth": {"min_growing_quarters": 2}})
+FASHION = Scenario.from_changes(
+    "Fashion -20%", {"categories": {"Fashion": {"company": 2_560_000}}, "growth": {"min_growing_quarters": 2}}
+)
 
 
 def test_one_readable_key_per_changed_parameter():
-    assert scenario_to_query(FASHION) == {"name": "Fashion -20%", "Fashion.company": "2560000",
-                                          "growth.min_growing_quarters": "2"}
+    assert scenario_to_query(FASHION) == {
+        "name": "Fashion -20%",
+        "Fashion.company": "2560000",
+        "growth.min_growing_quarters": "2",
+    }
     assert scenario_to_query_string(FASHION) == (
-        "name=Fashion+-20%25&Fashion.company=2560000&growth.min_growing_quarters=2")
+        "name=Fashion+-20%25&Fashion.company=2560000&growth.min_growing_quarters=2"
+    )
     assert scenario_to_query(Scenario.baseline()) == {}
     assert scenario_to_query(Scenario.create("Mine")) == {"name": "Mine"}
-    odd = Scenario.from_changes("A & B", {"categories": {"Books & Media": {"brand": 600_000.5}},
-                                          "flags": {"min_exportable_share": 0.25},
-                                          "quality_scale": ["Low", "Neutral", "Good", "Top"]}, description="why\nnot")
-    assert scenario_to_query(odd) == {"name": "A & B", "description": "why\nnot", "Books & Media.brand": "600000.5",
-                                      "quality_scale": "Low|Neutral|Good|Top", "flags.min_exportable_share": "0.25"}
+    odd = Scenario.from_changes(
+        "A & B",
+        {
+            "categories": {"Books & Media": {"brand": 600_000.5}},
+            "flags": {"min_exportable_share": 0.25},
+            "quality_scale": ["Low", "Neutral", "Good", "Top"],
+        },
+        description="why\nnot",
+    )
+    assert scenario_to_query(odd) == {
+        "name": "A & B",
+        "description": "why\nnot",
+        "Books & Media.brand": "600000.5",
+        "quality_scale": "Low|Neutral|Good|Top",
+        "flags.min_exportable_share": "0.25",
+    }
     assert scenario_from_query_string(scenario_to_query_string(odd)) == (odd, [])
 
 
@@ -61,33 +77,45 @@ def _refused(params) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("params, expected", [
-    ({"Fashion.company": "99999999999"}, "Fashion.company: 99999999999 is above the largest allowed value 80,000,000"),
-    ({"Fashion.company": "1" * 5000}, "Fashion.company: the value is 5,000 characters long"),
-    ({"Fashion.company": "nan"}, "Fashion.company: 'nan' is not a number"),
-    ({"Fashion.company": "inf"}, "Fashion.company: 'inf' is not a number"),
-    ({"Kids.brand": "1e400"}, "Kids.brand: expected a finite number"),
-    ({"flags.min_exportable_share": "true"}, "flags.min_exportable_share: 'true' is not a number"),
-    ({"flags.min_exportable_share": "1.5"}, "flags.min_exportable_share: 1.5 is above the largest allowed value 1"),
-    ({"Fashion.company": "-1"}, "Fashion.company: -1 is below the smallest allowed value 0"),
-    ({"Fashion.company": "0x10"}, "Fashion.company: '0x10' is not a number"),
-    ({"Fashion.company": ""}, "Fashion.company: '' is not a number"),
-    ({"growth.min_growing_quarters": "2.5"}, "growth.min_growing_quarters: '2.5' is not a whole number"),
-    ({"growth.min_growing_quarters": "9"}, "growth.min_growing_quarters: 9 is above the largest allowed value 4"),
-    ({"Toys.company": "1"}, "Toys.company: not a policy parameter"),
-    ({"growth.min_growth": "1"}, "growth.min_growth: not a policy parameter"),
-    ({"Fashion.company": ["1000000", "2000000"]}, "Fashion.company: given 2 times in the link"),
-    ({"Fashion.company": "1000000", "categories.Fashion.company": "1000000"},
-     "categories.Fashion.company: the same parameter as Fashion.company"),
-    ({"Fashion.conditional": "5000000"},
-     "Fashion: conditional threshold 5,000,000 is above the company threshold 3,200,000"),
-    ({"criteria.min_quality_main": "Excellent"},
-     "criteria.min_quality_main: 'Excellent' is not a level of quality_scale"),
-    ({"quality_scale": "Low|High"}, "criteria.min_quality_main: 'Good' is not a level of quality_scale"),
-    ({"quality_scale": "Low||High"}, "quality_scale"),
-    ({"name": "x" * 200}, "name: String should have at most 100 characters"),
-    ({"name": "a\nb"}, "name: control character"),
-])
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        (
+            {"Fashion.company": "99999999999"},
+            "Fashion.company: 99999999999 is above the largest allowed value 80,000,000",
+        ),
+        ({"Fashion.company": "1" * 5000}, "Fashion.company: the value is 5,000 characters long"),
+        ({"Fashion.company": "nan"}, "Fashion.company: 'nan' is not a number"),
+        ({"Fashion.company": "inf"}, "Fashion.company: 'inf' is not a number"),
+        ({"Kids.brand": "1e400"}, "Kids.brand: expected a finite number"),
+        ({"flags.min_exportable_share": "true"}, "flags.min_exportable_share: 'true' is not a number"),
+        ({"flags.min_exportable_share": "1.5"}, "flags.min_exportable_share: 1.5 is above the largest allowed value 1"),
+        ({"Fashion.company": "-1"}, "Fashion.company: -1 is below the smallest allowed value 0"),
+        ({"Fashion.company": "0x10"}, "Fashion.company: '0x10' is not a number"),
+        ({"Fashion.company": ""}, "Fashion.company: '' is not a number"),
+        ({"growth.min_growing_quarters": "2.5"}, "growth.min_growing_quarters: '2.5' is not a whole number"),
+        ({"growth.min_growing_quarters": "9"}, "growth.min_growing_quarters: 9 is above the largest allowed value 4"),
+        ({"Toys.company": "1"}, "Toys.company: not a policy parameter"),
+        ({"growth.min_growth": "1"}, "growth.min_growth: not a policy parameter"),
+        ({"Fashion.company": ["1000000", "2000000"]}, "Fashion.company: given 2 times in the link"),
+        (
+            {"Fashion.company": "1000000", "categories.Fashion.company": "1000000"},
+            "categories.Fashion.company: the same parameter as Fashion.company",
+        ),
+        (
+            {"Fashion.conditional": "5000000"},
+            "Fashion: conditional threshold 5,000,000 is above the company threshold 3,200,000",
+        ),
+        (
+            {"criteria.min_quality_main": "Excellent"},
+            "criteria.min_quality_main: 'Excellent' is not a level of quality_scale",
+        ),
+        ({"quality_scale": "Low|High"}, "criteria.min_quality_main: 'Good' is not a level of quality_scale"),
+        ({"quality_scale": "Low||High"}, "quality_scale"),
+        ({"name": "x" * 200}, "name: String should have at most 100 characters"),
+        ({"name": "a\nb"}, "name: control character"),
+    ],
+)
 def test_a_tampered_link_gives_the_baseline_and_a_problem_naming_the_key(params, expected):
     problems = _refused(params)
     assert any(expected in p for p in problems), problems
@@ -118,10 +146,12 @@ def _refused_string(query: str) -> list[str]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.text(max_size=30), st.one_of(st.text(max_size=30), st.lists(st.text(max_size=10))),
-                       max_size=8))
+@given(
+    st.dictionaries(st.text(max_size=30), st.one_of(st.text(max_size=30), st.lists(st.text(max_size=10))), max_size=8)
+)
 def test_any_query_gives_a_scenario_and_never_raises(params):
     scenario, problems = scenario_from_query(params)
     assert isinstance(scenario, Scenario) and all(isinstance(p, str) for p in problems)
     assert problems or scenario.policy == Policy.default().overlay(scenario.diff()).model_copy(
-        update={"name": scenario.name, "description": scenario.description})
+        update={"name": scenario.name, "description": scenario.description}
+    )

@@ -74,8 +74,10 @@ def parquet(frame: pd.DataFrame) -> bytes:
 
 
 def frames(accounts: str = ACCOUNTS, revenue: str = REVENUE) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return (pd.read_csv(io.StringIO(accounts), dtype=str, keep_default_na=False),
-            pd.read_csv(io.StringIO(revenue), dtype=str, keep_default_na=False))
+    return (
+        pd.read_csv(io.StringIO(accounts), dtype=str, keep_default_na=False),
+        pd.read_csv(io.StringIO(revenue), dtype=str, keep_default_na=False),
+    )
 
 
 # -- the result ------------------------------------------------------------------------------
@@ -84,25 +86,35 @@ def frames(accounts: str = ACCOUNTS, revenue: str = REVENUE) -> tuple[pd.DataFra
 def test_result_has_the_contract_columns_types_and_order():
     ds = load(
         ACCOUNTS_HEADER + "\nB2,Beta,9512345600,false,Neutral,98\nA1,Alfa,5260250274,true,Good,99.5\n",
-        revenue("B2,Garden,2024-02,200", "A1,Garden,2024-01,1", "A1,Electronics,2024-03,100", "A1,Electronics,2024-01,5"),
+        revenue(
+            "B2,Garden,2024-02,200", "A1,Garden,2024-01,1", "A1,Electronics,2024-03,100", "A1,Electronics,2024-01,5"
+        ),
     )
     assert list(ds.accounts.columns) == ACCOUNT_COLUMNS
     assert list(ds.revenue.columns) == REVENUE_COLUMNS
     assert ds.accounts["account_id"].tolist() == ["A1", "B2"]
     assert ds.accounts.index.tolist() == [0, 1]
     assert ds.revenue[["account_id", "category"]].values.tolist() == [
-        ["A1", "Electronics"], ["A1", "Electronics"], ["A1", "Garden"], ["B2", "Garden"]]
+        ["A1", "Electronics"],
+        ["A1", "Electronics"],
+        ["A1", "Garden"],
+        ["B2", "Garden"],
+    ]
     assert [str(m) for m in ds.revenue["month"]] == ["2024-01", "2024-03", "2024-01", "2024-02"]
     assert ds.revenue.index.tolist() == [0, 1, 2, 3]
     types = ds.accounts.dtypes
     for column in ("account_id", "account_name", "nip", "sales_quality"):
         assert types[column] == "str"
     for column in ("business_account", "main_account", "brand_zone", "suspended"):
-        assert types[column] == bool
+        assert types[column] is bool
     for column in ("positive_ratings_pct", "transaction_problem_rate", "exportable_share", "new_condition_share"):
         assert types[column] == "float64"
-    assert ds.revenue.dtypes.to_dict() == {"account_id": "str", "category": "str", "month": pd.PeriodDtype("M"),
-                                           "revenue": np.dtype("float64")}
+    assert ds.revenue.dtypes.to_dict() == {
+        "account_id": "str",
+        "category": "str",
+        "month": pd.PeriodDtype("M"),
+        "revenue": np.dtype("float64"),
+    }
     assert ds.name == "accounts.csv + revenue.csv"
 
 
@@ -119,8 +131,10 @@ def test_an_account_without_revenue_is_valid():
 
 
 def test_unknown_extra_columns_are_ignored():
-    ds = load(ACCOUNTS_HEADER + ",notes\nA1,Alfa,5260250274,true,Good,99.5,whatever\nA2,Beta,9512345600,no,Good,99,\n",
-              "account_id,category,month,revenue,source\nA1,Garden,2024-01,5,erp\n")
+    ds = load(
+        ACCOUNTS_HEADER + ",notes\nA1,Alfa,5260250274,true,Good,99.5,whatever\nA2,Beta,9512345600,no,Good,99,\n",
+        "account_id,category,month,revenue,source\nA1,Garden,2024-01,5,erp\n",
+    )
     assert list(ds.accounts.columns) == ACCOUNT_COLUMNS
 
 
@@ -129,7 +143,9 @@ def test_unknown_extra_columns_are_ignored():
 
 def test_column_names_are_matched_ignoring_case_spaces_and_bom():
     header = "\ufeff Account_ID ,ACCOUNT_NAME,  Nip,Business_Account,sales_QUALITY,Positive_Ratings_Pct  "
-    ds = load(header + "\nA1,Alfa,5260250274,true,Good,99.5\n", " ACCOUNT_ID ;Category;MONTH;Revenue\nA1;Garden;2024-01;5\n")
+    ds = load(
+        header + "\nA1,Alfa,5260250274,true,Good,99.5\n", " ACCOUNT_ID ;Category;MONTH;Revenue\nA1;Garden;2024-01;5\n"
+    )
     assert ds.accounts["nip"].tolist() == ["5260250274"]
 
 
@@ -155,8 +171,19 @@ def test_duplicate_columns_after_normalisation():
 # -- NIP ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("written", ["5260250274", "526 025 02 74", "526-025-02-74", "PL5260250274",
-                                     "pl 526-025-02-74", "Pl5260250274", "5260250274.0", " 5260250274 "])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "5260250274",
+        "526 025 02 74",
+        "526-025-02-74",
+        "PL5260250274",
+        "pl 526-025-02-74",
+        "Pl5260250274",
+        "5260250274.0",
+        " 5260250274 ",
+    ],
+)
 def test_nip_spaces_dashes_and_pl_prefix_are_stripped(written):
     ds = load(account(f'A2,Beta,"{written}",true,Good,99.5'))
     assert ds.accounts["nip"].tolist() == ["5260250274", "5260250274"]
@@ -169,13 +196,16 @@ def test_nip_arriving_as_a_number():
         assert ds.accounts["nip"].tolist() == ["5260250274", "9512345600"]
 
 
-@pytest.mark.parametrize("nip, message", [
-    ("5260250275", "checksum"),
-    ("1234567890", "checksum"),  # the weighted sum leaves 10: never valid
-    ("526025027", "wrong length: a NIP has 10 digits, this one has 9"),
-    ("52602502744", "this one has 11"),
-    ("52602O0274", "10 digits"),
-])
+@pytest.mark.parametrize(
+    "nip, message",
+    [
+        ("5260250275", "checksum"),
+        ("1234567890", "checksum"),  # the weighted sum leaves 10: never valid
+        ("526025027", "wrong length: a NIP has 10 digits, this one has 9"),
+        ("52602502744", "this one has 11"),
+        ("52602O0274", "10 digits"),
+    ],
+)
 def test_invalid_nip(nip, message):
     found = problems(account(f"A2,Beta,{nip},true,Good,99.5"))
     assert only(found, message, file="accounts.csv", row=3, column="nip").value == nip
@@ -184,10 +214,23 @@ def test_invalid_nip(nip, message):
 # -- booleans, quality, categories -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("written, value", [
-    ("true", True), ("FALSE", False), ("1", True), ("0", False), ("yes", True), ("No", False), ("y", True),
-    ("N", False), ("tak", True), ("NIE", False), ("1.0", True), ("0.0", False),
-])
+@pytest.mark.parametrize(
+    "written, value",
+    [
+        ("true", True),
+        ("FALSE", False),
+        ("1", True),
+        ("0", False),
+        ("yes", True),
+        ("No", False),
+        ("y", True),
+        ("N", False),
+        ("tak", True),
+        ("NIE", False),
+        ("1.0", True),
+        ("0.0", False),
+    ],
+)
 def test_boolean_words(written, value):
     ds = load(account(f"A2,Beta,9512345600,{written},Good,99.5"))
     assert ds.accounts.set_index("account_id").loc["A2", "business_account"] == value
@@ -206,8 +249,14 @@ def test_invalid_boolean():
 
 
 def test_optional_columns_take_their_defaults_when_absent_or_empty():
-    header = ACCOUNTS_HEADER + ",main_account,brand_zone,suspended,transaction_problem_rate,exportable_share,new_condition_share"
-    for accounts in (ACCOUNTS, header + "\nA1,,5260250274,true,Good,99.5,,,,,,\nA2,  ,9512345600,false,Good,99,,,, ,,\n"):
+    header = (
+        ACCOUNTS_HEADER
+        + ",main_account,brand_zone,suspended,transaction_problem_rate,exportable_share,new_condition_share"
+    )
+    for accounts in (
+        ACCOUNTS,
+        header + "\nA1,,5260250274,true,Good,99.5,,,,,,\nA2,  ,9512345600,false,Good,99,,,, ,,\n",
+    ):
         ds = load(accounts)
         a1 = ds.accounts.iloc[0]
         assert a1["account_name"] == ("Alfa" if accounts is ACCOUNTS else "A1")
@@ -215,10 +264,18 @@ def test_optional_columns_take_their_defaults_when_absent_or_empty():
         assert (a1["transaction_problem_rate"], a1["exportable_share"], a1["new_condition_share"]) == (0, 1, 1)
 
 
-@pytest.mark.parametrize("written, level", [
-    ("good", "Good"), ("SUPER+", "Super+"), ("dobry", "Good"), ("Wymaga poprawy", "Needs improvement"),
-    ("nieakceptowalny", "Unacceptable"), ("neutralny", "Neutral"), (" super ", "Super"),
-])
+@pytest.mark.parametrize(
+    "written, level",
+    [
+        ("good", "Good"),
+        ("SUPER+", "Super+"),
+        ("dobry", "Good"),
+        ("Wymaga poprawy", "Needs improvement"),
+        ("nieakceptowalny", "Unacceptable"),
+        ("neutralny", "Neutral"),
+        (" super ", "Super"),
+    ],
+)
 def test_sales_quality_any_case_and_polish(written, level):
     ds = load(account(f"A2,Beta,9512345600,true,{written},99.5"))
     assert ds.accounts.set_index("account_id").loc["A2", "sales_quality"] == level
@@ -236,11 +293,18 @@ def test_sales_quality_follows_the_policy_scale():
     assert ds.accounts["sales_quality"].tolist() == ["Low", "High"]
 
 
-@pytest.mark.parametrize("written, category", [
-    ("electronics", "Electronics"), ("HOME DECORATION & OFFICE", "Home Decoration & Office"),
-    ("Motoryzacja", "Automotive"), ("ogród", "Garden"), ("Łazienka i ogrzewanie", "Bathroom & Heating"),
-    ("kultura i rozrywka", "Books & Media"), ("Sport  i turystyka", "Sport & Leisure"),
-])
+@pytest.mark.parametrize(
+    "written, category",
+    [
+        ("electronics", "Electronics"),
+        ("HOME DECORATION & OFFICE", "Home Decoration & Office"),
+        ("Motoryzacja", "Automotive"),
+        ("ogród", "Garden"),
+        ("Łazienka i ogrzewanie", "Bathroom & Heating"),
+        ("kultura i rozrywka", "Books & Media"),
+        ("Sport  i turystyka", "Sport & Leisure"),
+    ],
+)
 def test_category_any_case_and_polish_department_names(written, category):
     ds = load(revenue=revenue(f'A1,"{written}",2024-01,5'))
     assert ds.revenue["category"].tolist() == [category]
@@ -260,8 +324,20 @@ def test_unknown_category_suggests_the_closest():
 # -- months ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("written", ["2024-03", "2024-3", "2024-03-31", "2024/03", "2024/03/05", "03.2024",
-                                     "31.03.2024", "2024-03-31 00:00:00", "202403"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2024-03",
+        "2024-3",
+        "2024-03-31",
+        "2024/03",
+        "2024/03/05",
+        "03.2024",
+        "31.03.2024",
+        "2024-03-31 00:00:00",
+        "202403",
+    ],
+)
 def test_month_formats(written):
     ds = load(revenue=revenue(f"A1,Garden,{written},5"))
     assert ds.revenue["month"].tolist() == [pd.Period("2024-03", "M")]
@@ -269,18 +345,29 @@ def test_month_formats(written):
 
 def test_month_from_datetimes_and_periods():
     accounts, rev = frames()
-    for months in ([dt.datetime(2024, 1, 31), pd.Timestamp("2024-02-01")], pd.to_datetime(["2024-01-05", "2024-02-29"]),
-                   pd.PeriodIndex(["2024-01", "2024-02"], freq="M"), [dt.date(2024, 1, 1), dt.date(2024, 2, 1)],
-                   pd.to_datetime(["2024-01-05", "2024-02-29"]).tz_localize("Europe/Warsaw")):
+    for months in (
+        [dt.datetime(2024, 1, 31), pd.Timestamp("2024-02-01")],
+        pd.to_datetime(["2024-01-05", "2024-02-29"]),
+        pd.PeriodIndex(["2024-01", "2024-02"], freq="M"),
+        [dt.date(2024, 1, 1), dt.date(2024, 2, 1)],
+        pd.to_datetime(["2024-01-05", "2024-02-29"]).tz_localize("Europe/Warsaw"),
+    ):
         ds = load_dataset(accounts, rev.assign(month=months))
         assert [str(m) for m in ds.revenue["month"]] == ["2024-01", "2024-02"]
 
 
-@pytest.mark.parametrize("written, message", [
-    ("2024-13", "there is no month 13"), ("13.2024", "there is no month 13"), ("2024-00", "no month 0"),
-    ("31.02.2024", "not a valid date"), ("2024-02-30", "not a valid date"), ("last month", "expected a month"),
-    ("2024", "expected a month"),
-])
+@pytest.mark.parametrize(
+    "written, message",
+    [
+        ("2024-13", "there is no month 13"),
+        ("13.2024", "there is no month 13"),
+        ("2024-00", "no month 0"),
+        ("31.02.2024", "not a valid date"),
+        ("2024-02-30", "not a valid date"),
+        ("last month", "expected a month"),
+        ("2024", "expected a month"),
+    ],
+)
 def test_impossible_months(written, message):
     found = problems(revenue=revenue("A1,Garden,2024-01,5", f"A1,Garden,{written},5"))
     assert only(found, message, file="revenue.csv", row=3, column="month").value == written
@@ -289,10 +376,21 @@ def test_impossible_months(written, message):
 # -- numbers -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("written, value", [
-    ("1234.5", 1234.5), ("1234,5", 1234.5), ("1 234,5", 1234.5), ("1\u00a0234,5", 1234.5), ("1\u202f234,50", 1234.5),
-    ("1.234,56", 1234.56), ("1.234.567,5", 1234567.5), ("1,234.5", 1234.5), ("0", 0.0), ("1e3", 1000.0),
-])
+@pytest.mark.parametrize(
+    "written, value",
+    [
+        ("1234.5", 1234.5),
+        ("1234,5", 1234.5),
+        ("1 234,5", 1234.5),
+        ("1\u00a0234,5", 1234.5),
+        ("1\u202f234,50", 1234.5),
+        ("1.234,56", 1234.56),
+        ("1.234.567,5", 1234567.5),
+        ("1,234.5", 1234.5),
+        ("0", 0.0),
+        ("1e3", 1000.0),
+    ],
+)
 def test_numbers_with_decimal_comma_and_thousands_separators(written, value):
     ds = load(revenue=f"account_id;category;month;revenue\nA1;Garden;2024-01;{written}\n")
     assert ds.revenue["revenue"].tolist() == [value]
@@ -301,25 +399,29 @@ def test_numbers_with_decimal_comma_and_thousands_separators(written, value):
 def test_percent_signs_read_in_each_columns_unit():
     # As Excel shows a percentage-formatted cell, and as its CSV export writes it.
     accounts = (ACCOUNTS_HEADER + ",transaction_problem_rate,exportable_share").replace(",", ";") + (
-        "\nA1;Alfa;5260250274;true;Good;99,5%;3 %;42\u00a0%\nA2;Beta;9512345600;false;Neutral;98;0,03;0.42\n")
+        "\nA1;Alfa;5260250274;true;Good;99,5%;3 %;42\u00a0%\nA2;Beta;9512345600;false;Neutral;98;0,03;0.42\n"
+    )
     ds = load(accounts)
     assert ds.accounts["positive_ratings_pct"].tolist() == [99.5, 98.0]
     assert ds.accounts["transaction_problem_rate"].tolist() == [0.03, 0.03]
     assert ds.accounts["exportable_share"].tolist() == [0.42, 0.42]
 
 
-@pytest.mark.parametrize("column, written, message", [
-    ("positive_ratings_pct", "101", "between 0 and 100"),
-    ("positive_ratings_pct", "-1", "between 0 and 100"),
-    ("positive_ratings_pct", "abc", "expected a number"),
-    ("exportable_share", "1.5", "between 0 and 1"),
-    ("new_condition_share", "-0,1", "between 0 and 1"),
-    ("exportable_share", "60", "25 % is a quarter"),
-    ("transaction_problem_rate", "300%", "between 0 and 1"),
-    ("positive_ratings_pct", "101 %", "between 0 and 100"),
-    ("positive_ratings_pct", "%", "expected a number"),
-    ("transaction_problem_rate", "inf", "expected a number"),
-])
+@pytest.mark.parametrize(
+    "column, written, message",
+    [
+        ("positive_ratings_pct", "101", "between 0 and 100"),
+        ("positive_ratings_pct", "-1", "between 0 and 100"),
+        ("positive_ratings_pct", "abc", "expected a number"),
+        ("exportable_share", "1.5", "between 0 and 1"),
+        ("new_condition_share", "-0,1", "between 0 and 1"),
+        ("exportable_share", "60", "25 % is a quarter"),
+        ("transaction_problem_rate", "300%", "between 0 and 1"),
+        ("positive_ratings_pct", "101 %", "between 0 and 100"),
+        ("positive_ratings_pct", "%", "expected a number"),
+        ("transaction_problem_rate", "inf", "expected a number"),
+    ],
+)
 def test_out_of_range_and_non_numbers_in_accounts(column, written, message):
     header = ACCOUNTS_HEADER + ",extra"
     rows = ["A1,Alfa,5260250274,true,Good,99.5,0", f'A2,Beta,9512345600,true,Good,99.5,"{written}"']
@@ -329,9 +431,16 @@ def test_out_of_range_and_non_numbers_in_accounts(column, written, message):
     assert only(problems(accounts), message, file="accounts.csv", row=3, column=column).value == written
 
 
-@pytest.mark.parametrize("written, message", [("-5", "can't be negative"), ("12 zł", "expected a number"),
-                                              ("NaN", "expected a number"), ("1.234.567", "expected a number"),
-                                              ("5%", "expected a number")])
+@pytest.mark.parametrize(
+    "written, message",
+    [
+        ("-5", "can't be negative"),
+        ("12 zł", "expected a number"),
+        ("NaN", "expected a number"),
+        ("1.234.567", "expected a number"),
+        ("5%", "expected a number"),
+    ],
+)
 def test_bad_revenue_numbers(written, message):
     found = problems(revenue=revenue("A1,Garden,2024-01,5", f"A1,Garden,2024-02,{written}"))
     assert only(found, message, file="revenue.csv", row=3, column="revenue").value == written
@@ -345,11 +454,16 @@ def test_duplicate_account_id():
     only(found, "first on row 2", file="accounts.csv", row=3, column="account_id")
 
 
-@pytest.mark.parametrize("column, row", [("account_id", ",Beta,9512345600,true,Good,99.5"),
-                                         ("nip", "A2,Beta,,true,Good,99.5"),
-                                         ("business_account", "A2,Beta,9512345600, ,Good,99.5"),
-                                         ("sales_quality", "A2,Beta,9512345600,true,,99.5"),
-                                         ("positive_ratings_pct", "A2,Beta,9512345600,true,Good,")])
+@pytest.mark.parametrize(
+    "column, row",
+    [
+        ("account_id", ",Beta,9512345600,true,Good,99.5"),
+        ("nip", "A2,Beta,,true,Good,99.5"),
+        ("business_account", "A2,Beta,9512345600, ,Good,99.5"),
+        ("sales_quality", "A2,Beta,9512345600,true,,99.5"),
+        ("positive_ratings_pct", "A2,Beta,9512345600,true,Good,"),
+    ],
+)
 def test_required_cells_must_be_filled(column, row):
     only(problems(account(row)), "is required", file="accounts.csv", row=3, column=column)
 
@@ -361,8 +475,10 @@ def test_revenue_rows_for_unknown_accounts():
 
 def test_two_main_accounts_in_one_nip_names_both():
     header = ACCOUNTS_HEADER + ",main_account"
-    found = problems(f"{header}\nA1,Alfa,5260250274,true,Good,99.5,yes\nA2,Beta,9512345600,true,Good,99,yes\n"
-                     f"A3,Gamma,526-025-02-74,true,Good,99,tak\n")
+    found = problems(
+        f"{header}\nA1,Alfa,5260250274,true,Good,99.5,yes\nA2,Beta,9512345600,true,Good,99,yes\n"
+        f"A3,Gamma,526-025-02-74,true,Good,99,tak\n"
+    )
     p = only(found, "2 main accounts", file="accounts.csv", row=4, column="main_account")
     assert "A1 (row 2)" in p.message and "A3 (row 4)" in p.message and p.value == "5260250274"
 
@@ -370,9 +486,14 @@ def test_two_main_accounts_in_one_nip_names_both():
 def test_every_problem_is_reported_not_just_the_first():
     found = problems(account("A1,Beta,123,perhaps,Gud,150"), revenue("A1,Gardn,2024-13,-1", "ZZ,Garden,2024-01,5"))
     assert {(p.file, p.row, p.column) for p in found} == {
-        ("accounts.csv", 3, "account_id"), ("accounts.csv", 3, "nip"), ("accounts.csv", 3, "business_account"),
-        ("accounts.csv", 3, "sales_quality"), ("accounts.csv", 3, "positive_ratings_pct"),
-        ("revenue.csv", 2, "category"), ("revenue.csv", 2, "month"), ("revenue.csv", 2, "revenue"),
+        ("accounts.csv", 3, "account_id"),
+        ("accounts.csv", 3, "nip"),
+        ("accounts.csv", 3, "business_account"),
+        ("accounts.csv", 3, "sales_quality"),
+        ("accounts.csv", 3, "positive_ratings_pct"),
+        ("revenue.csv", 2, "category"),
+        ("revenue.csv", 2, "month"),
+        ("revenue.csv", 2, "revenue"),
         ("revenue.csv", 3, "account_id"),
     }
 
@@ -391,28 +512,42 @@ def test_blank_rows_are_skipped_without_shifting_row_numbers():
 
 
 def test_row_numbers_count_records_not_lines():
-    text = ACCOUNTS_HEADER + '\nA1,"Alfa\nsecond line\nthird",5260250274,true,Good,99.5\nA2,Beta,9512345600,true,Good,x\n'
+    text = (
+        ACCOUNTS_HEADER + '\nA1,"Alfa\nsecond line\nthird",5260250274,true,Good,99.5\nA2,Beta,9512345600,true,Good,x\n'
+    )
     only(problems(text), "expected a number", file="accounts.csv", row=3, column="positive_ratings_pct")
 
 
 # -- whole files -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "empty"), (b"\n\n  \n", "empty"), (b";;;\n;;\n", "empty"),
-    (ACCOUNTS_HEADER.encode() + b"\n", "no data rows"), (ACCOUNTS_HEADER.encode() + b"\n,,,,,\n\n", "no data rows"),
-    (bytes(range(256)) * 4, "binary"), (b"PK\x03\x04 this is no workbook", "not a readable Excel workbook"),
-    (b"PAR1 nor a parquet file", "not a readable Parquet file"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", ".xls"),
-    (b"\x81\x8d\x8f\x90 text in no known encoding", "Windows-1250"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty"),
+        (b"\n\n  \n", "empty"),
+        (b";;;\n;;\n", "empty"),
+        (ACCOUNTS_HEADER.encode() + b"\n", "no data rows"),
+        (ACCOUNTS_HEADER.encode() + b"\n,,,,,\n\n", "no data rows"),
+        (bytes(range(256)) * 4, "binary"),
+        (b"PK\x03\x04 this is no workbook", "not a readable Excel workbook"),
+        (b"PAR1 nor a parquet file", "not a readable Parquet file"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", ".xls"),
+        (b"\x81\x8d\x8f\x90 text in no known encoding", "Windows-1250"),
+    ],
+)
 def test_unusable_files(content, message):
     only(problems(content), message, file="accounts.csv", row=None)
 
 
 def test_row_limit_is_checked_for_every_form():
     accounts, rev = frames()
-    forms = {"csv": ACCOUNTS.encode(), "frame": accounts, "parquet": parquet(accounts),
-             "xlsx": workbook(accounts=[list(accounts.columns), *accounts.values.tolist()])}
+    forms = {
+        "csv": ACCOUNTS.encode(),
+        "frame": accounts,
+        "parquet": parquet(accounts),
+        "xlsx": workbook(accounts=[list(accounts.columns), *accounts.values.tolist()]),
+    }
     for form, data in forms.items():
         with pytest.raises(DataError) as caught:
             load_dataset(data, REVENUE.encode(), max_rows=1)
@@ -430,8 +565,13 @@ def test_size_limit_is_checked_before_reading(tmp_path):
         def read(self, *args):
             raise AssertionError("read a file already known to be too big")
 
-    for source, name in ((path, "accounts.csv"), (str(path), "accounts.csv"), (ACCOUNTS.encode(), "accounts"),
-                         (Upload(), "big.csv"), (io.BytesIO(ACCOUNTS.encode()), "accounts")):
+    for source, name in (
+        (path, "accounts.csv"),
+        (str(path), "accounts.csv"),
+        (ACCOUNTS.encode(), "accounts"),
+        (Upload(), "big.csv"),
+        (io.BytesIO(ACCOUNTS.encode()), "accounts"),
+    ):
         with pytest.raises(DataError) as caught:
             load_dataset(source, REVENUE.encode(), max_bytes=100)
         only(caught.value.problems, "larger than the limit", file=name)
@@ -453,8 +593,10 @@ def test_both_files_are_checked_even_when_one_is_unusable():
 
 
 def test_semicolon_decimal_comma_windows_1250():
-    accounts = ("account_id;account_name;nip;business_account;sales_quality;positive_ratings_pct\r\n"
-                "A1;Łódź Sp. z o.o.;5260250274;tak;dobry;99,5\r\nA2;Żółw;9512345600;nie;neutralny;98\r\n")
+    accounts = (
+        "account_id;account_name;nip;business_account;sales_quality;positive_ratings_pct\r\n"
+        "A1;Łódź Sp. z o.o.;5260250274;tak;dobry;99,5\r\nA2;Żółw;9512345600;nie;neutralny;98\r\n"
+    )
     rev = "account_id;category;month;revenue\r\nA1;Ogród;01.2024;1\u00a0234\u00a0567,89\r\n"
     ds = load(accounts.encode("cp1250"), rev.encode("cp1250"))
     assert ds.accounts["account_name"].tolist() == ["Łódź Sp. z o.o.", "Żółw"]
@@ -481,7 +623,10 @@ def test_quoted_fields_with_separators_quotes_and_line_breaks():
 
 
 def test_trailing_empty_columns_and_rows_and_ragged_rows():
-    accounts = ACCOUNTS_HEADER.replace(",", ";") + ";;\nA1;Alfa;5260250274;tak;Good;99,5;;\nA2;Beta;9512345600;nie;Good;99;;;;\n;;;;;;;\n"
+    accounts = (
+        ACCOUNTS_HEADER.replace(",", ";")
+        + ";;\nA1;Alfa;5260250274;tak;Good;99,5;;\nA2;Beta;9512345600;nie;Good;99;;;;\n;;;;;;;\n"
+    )
     ds = load(accounts, "account_id,category,month,revenue,,\nA1,Garden,2024-01,5\nA2,Garden,2024-01,5,,,\n\n")
     assert len(ds.accounts) == 2 and len(ds.revenue) == 2
 
@@ -498,10 +643,19 @@ def test_csv_cells_are_read_as_text_so_leading_zeros_stay():
 
 def test_xlsx_with_both_sheets_excel_dates_and_numbers_as_text():
     data = workbook(
-        **{" Accounts": [["account_id", "nip", "business_account", "sales_quality", "positive_ratings_pct"],
-                         [1001, 5260250274, True, "Good", "99,5"], [None], ["A2", 9512345600.0, "nie", "Good", 99]],
-           "Revenue ": [["Account_ID", "category", "month", "revenue"],
-                        [1001, "Garden", dt.datetime(2024, 1, 1), "1 234,5"], ["A2", "Elektronika", dt.date(2024, 2, 29), 7]]},
+        **{
+            " Accounts": [
+                ["account_id", "nip", "business_account", "sales_quality", "positive_ratings_pct"],
+                [1001, 5260250274, True, "Good", "99,5"],
+                [None],
+                ["A2", 9512345600.0, "nie", "Good", 99],
+            ],
+            "Revenue ": [
+                ["Account_ID", "category", "month", "revenue"],
+                [1001, "Garden", dt.datetime(2024, 1, 1), "1 234,5"],
+                ["A2", "Elektronika", dt.date(2024, 2, 29), 7],
+            ],
+        },
     )
     ds = load_dataset(io.BytesIO(data), None)
     assert ds.accounts["account_id"].tolist() == ["1001", "A2"]
@@ -534,17 +688,26 @@ def test_xlsx_percentage_formatted_cells_are_read_as_excel_shows_them():
 
 
 def test_xlsx_problems_name_the_sheet_and_its_row():
-    data = workbook(accounts=[[], ["account_id", "nip", "business_account", "sales_quality", "positive_ratings_pct"],
-                              ["A1", 5260250274, True, "Good", 99.5], [], ["A2", 123, True, "Good", 99]],
-                    revenue=[["account_id", "category", "month", "revenue"], ["A1", "Garden", "2024-13", 5]])
+    data = workbook(
+        accounts=[
+            [],
+            ["account_id", "nip", "business_account", "sales_quality", "positive_ratings_pct"],
+            ["A1", 5260250274, True, "Good", 99.5],
+            [],
+            ["A2", 123, True, "Good", 99],
+        ],
+        revenue=[["account_id", "category", "month", "revenue"], ["A1", "Garden", "2024-13", 5]],
+    )
     with pytest.raises(DataError) as caught:
         load_dataset(data, None, accounts_name="book.xlsx")
     only(caught.value.problems, "10 digits", file="book.xlsx, sheet accounts", row=5, column="nip")
     only(caught.value.problems, "no month 13", file="book.xlsx, sheet revenue", row=2, column="month")
 
 
-@pytest.mark.parametrize("sheets, missing", [({"accounts": [["a"]], "Przychody": [["a"]]}, "revenue"),
-                                             ({"Konta": [["a"]], "revenue": [["a"]]}, "accounts")])
+@pytest.mark.parametrize(
+    "sheets, missing",
+    [({"accounts": [["a"]], "Przychody": [["a"]]}, "revenue"), ({"Konta": [["a"]], "revenue": [["a"]]}, "accounts")],
+)
 def test_xlsx_missing_sheet_lists_the_sheets_it_has(sheets, missing):
     with pytest.raises(DataError) as caught:
         load_dataset(workbook(**sheets), None, accounts_name="book.xlsx")
@@ -560,8 +723,10 @@ def test_revenue_none_needs_a_workbook():
 
 def test_one_sheet_workbooks_for_each_table():
     accounts, rev = frames()
-    ds = load_dataset(workbook(Sheet1=[list(accounts.columns), *accounts.values.tolist()]),
-                      workbook(Arkusz1=[list(rev.columns), *rev.values.tolist()]))
+    ds = load_dataset(
+        workbook(Sheet1=[list(accounts.columns), *accounts.values.tolist()]),
+        workbook(Arkusz1=[list(rev.columns), *rev.values.tolist()]),
+    )
     assert len(ds.accounts) == 2 and len(ds.revenue) == 2
 
 
@@ -576,8 +741,11 @@ def test_empty_sheet():
 
 def test_parquet_with_int64_nip_and_datetime_months():
     accounts, rev = frames()
-    accounts = accounts.assign(nip=np.array([5260250274, 9512345600], dtype="int64"), business_account=[True, False],
-                               positive_ratings_pct=[99.5, 98.0])
+    accounts = accounts.assign(
+        nip=np.array([5260250274, 9512345600], dtype="int64"),
+        business_account=[True, False],
+        positive_ratings_pct=[99.5, 98.0],
+    )
     rev = rev.assign(month=pd.to_datetime(rev["month"]), revenue=[100.0, 200.0])
     ds = load_dataset(parquet(accounts), parquet(rev))
     assert ds.accounts["nip"].tolist() == ["5260250274", "9512345600"]

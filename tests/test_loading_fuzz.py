@@ -50,13 +50,36 @@ def test_random_bytes(accounts_magic, accounts, revenue_magic, revenue):
 
 
 HEADER_NAMES = st.one_of(
-    st.sampled_from(ACCOUNT_COLUMNS + REVENUE_COLUMNS).map(lambda c: st.sampled_from([c, c.upper(), f" {c} "])).flatmap(lambda s: s),
+    st.sampled_from(ACCOUNT_COLUMNS + REVENUE_COLUMNS)
+    .map(lambda c: st.sampled_from([c, c.upper(), f" {c} "]))
+    .flatmap(lambda s: s),
     st.text(max_size=8),
 )
 CELLS = st.one_of(
     st.text(alphabet=LETTERS + ' ,;\t"\n\r.-+%', max_size=12),
-    st.sampled_from(["", "tak", "NIE", "true", "1", "5260250274", "PL 526-025-02-74", "Good", "dobry", "Elektronika",
-                     "2024-01", "31.02.2024", "2024-13", "1 234,56", "-5", "nan", "inf", "1e400", "A1"]),
+    st.sampled_from(
+        [
+            "",
+            "tak",
+            "NIE",
+            "true",
+            "1",
+            "5260250274",
+            "PL 526-025-02-74",
+            "Good",
+            "dobry",
+            "Elektronika",
+            "2024-01",
+            "31.02.2024",
+            "2024-13",
+            "1 234,56",
+            "-5",
+            "nan",
+            "inf",
+            "1e400",
+            "A1",
+        ]
+    ),
 )
 
 
@@ -77,11 +100,14 @@ def test_random_csv_shapes(data):
         header = data.draw(st.lists(HEADER_NAMES, max_size=8))
         rows = data.draw(st.lists(st.lists(CELLS, max_size=10), max_size=8))
         text = raw_csv(header, rows, data.draw(st.sampled_from([",", ";", "\t", "|"])), data.draw(st.booleans()))
-        tables.append(text.encode(data.draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1250", "utf-16"])), errors="replace"))
+        tables.append(
+            text.encode(data.draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1250", "utf-16"])), errors="replace")
+        )
     loads_or_data_error(*tables)
 
 
 # -- valid datasets --------------------------------------------------------------------------------
+
 
 @st.composite
 def nips(draw) -> str:
@@ -107,23 +133,35 @@ def datasets(draw) -> tuple[list[dict], list[tuple]]:
         nip = draw(st.sampled_from(companies))
         main = nip not in has_main and draw(st.booleans())
         has_main |= {nip} if main else set()
-        accounts.append({
-            "account_id": account_id, "account_name": draw(NAMES), "nip": nip, "business_account": draw(st.booleans()),
-            "sales_quality": draw(st.sampled_from(DEFAULT_QUALITY_SCALE)),
-            "positive_ratings_pct": draw(st.integers(0, 10_000)) / 100, "main_account": main,
-            "brand_zone": draw(st.booleans()), "suspended": draw(st.booleans()),
-            "transaction_problem_rate": draw(st.integers(0, 1000)) / 1000,
-            "exportable_share": draw(st.integers(0, 1000)) / 1000,
-            "new_condition_share": draw(st.integers(0, 1000)) / 1000,
-        })
+        accounts.append(
+            {
+                "account_id": account_id,
+                "account_name": draw(NAMES),
+                "nip": nip,
+                "business_account": draw(st.booleans()),
+                "sales_quality": draw(st.sampled_from(DEFAULT_QUALITY_SCALE)),
+                "positive_ratings_pct": draw(st.integers(0, 10_000)) / 100,
+                "main_account": main,
+                "brand_zone": draw(st.booleans()),
+                "suspended": draw(st.booleans()),
+                "transaction_problem_rate": draw(st.integers(0, 1000)) / 1000,
+                "exportable_share": draw(st.integers(0, 1000)) / 1000,
+                "new_condition_share": draw(st.integers(0, 1000)) / 1000,
+            }
+        )
     amounts = st.integers(0, 10**11).map(lambda grosze: grosze / 100)
-    revenue = draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(CATEGORIES), MONTHS, amounts), min_size=1, max_size=25))
+    revenue = draw(
+        st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(CATEGORIES), MONTHS, amounts), min_size=1, max_size=25)
+    )
     return accounts, revenue
 
 
 def expected(accounts: list[dict], revenue: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What load_dataset must return, built independently of it."""
-    rows = [{**a, "account_name": a["account_name"].strip() or a["account_id"]} for a in sorted(accounts, key=lambda a: a["account_id"])]
+    rows = [
+        {**a, "account_name": a["account_name"].strip() or a["account_id"]}
+        for a in sorted(accounts, key=lambda a: a["account_id"])
+    ]
     acc = pd.DataFrame(rows, columns=ACCOUNT_COLUMNS)
     totals: dict[tuple, float] = {}
     for account_id, category, month, amount in revenue:
@@ -146,7 +184,10 @@ def assert_loads_to(accounts_in, revenue_in, accounts: list[dict], revenue: list
 
 
 # How a person might write each kind of value in a CSV.
-BOOL_WORDS = {True: ["true", "TRUE", "1", "yes", "Y", "tak", "Tak"], False: ["false", "False", "0", "no", "n", "nie", "NIE"]}
+BOOL_WORDS = {
+    True: ["true", "TRUE", "1", "yes", "Y", "tak", "Tak"],
+    False: ["false", "False", "0", "no", "n", "nie", "NIE"],
+}
 POLISH_LEVEL = {english: polish for polish, english in POLISH_QUALITY_NAMES.items()}
 POLISH_CATEGORY = {}
 for alias, category in CATEGORY_ALIASES.items():
@@ -182,24 +223,48 @@ def test_valid_datasets_round_trip_through_csv(dataset, data):
         return data.draw(st.sampled_from([value, value.lower(), value.upper(), f" {value} "]))
 
     def nip(value: str) -> str:
-        return data.draw(st.sampled_from([value, f"PL{value}", f"{value[:3]}-{value[3:6]}-{value[6:8]}-{value[8:]}",
-                                          f"pl {value[:3]} {value[3:6]} {value[6:]}"]))
+        return data.draw(
+            st.sampled_from(
+                [
+                    value,
+                    f"PL{value}",
+                    f"{value[:3]}-{value[3:6]}-{value[6:8]}-{value[8:]}",
+                    f"pl {value[:3]} {value[3:6]} {value[6:]}",
+                ]
+            )
+        )
 
     def category(value: str) -> str:
         return text(data.draw(st.sampled_from([value, *POLISH_CATEGORY.get(value, [])])))
 
     account_rows = [
-        [a["account_id"], a["account_name"], nip(a["nip"]), data.draw(st.sampled_from(BOOL_WORDS[a["business_account"]])),
-         text(data.draw(st.sampled_from([a["sales_quality"], POLISH_LEVEL[a["sales_quality"]]]))),
-         number(a["positive_ratings_pct"], 2)]
+        [
+            a["account_id"],
+            a["account_name"],
+            nip(a["nip"]),
+            data.draw(st.sampled_from(BOOL_WORDS[a["business_account"]])),
+            text(data.draw(st.sampled_from([a["sales_quality"], POLISH_LEVEL[a["sales_quality"]]]))),
+            number(a["positive_ratings_pct"], 2),
+        ]
         + [data.draw(st.sampled_from(BOOL_WORDS[a[c]])) for c in ("main_account", "brand_zone", "suspended")]
         + [number(a[c], 3) for c in ("transaction_problem_rate", "exportable_share", "new_condition_share")]
         for a in accounts
     ]
-    revenue_rows = [[account_id, category(cat), month.to_timestamp().strftime(data.draw(st.sampled_from(MONTH_FORMATS))),
-                     number(amount, 2)] for account_id, cat, month, amount in revenue]
-    assert_loads_to(csv_text(data, ACCOUNT_COLUMNS, account_rows, sep).encode(encoding),
-                    csv_text(data, REVENUE_COLUMNS, revenue_rows, sep).encode(encoding), accounts, revenue)
+    revenue_rows = [
+        [
+            account_id,
+            category(cat),
+            month.to_timestamp().strftime(data.draw(st.sampled_from(MONTH_FORMATS))),
+            number(amount, 2),
+        ]
+        for account_id, cat, month, amount in revenue
+    ]
+    assert_loads_to(
+        csv_text(data, ACCOUNT_COLUMNS, account_rows, sep).encode(encoding),
+        csv_text(data, REVENUE_COLUMNS, revenue_rows, sep).encode(encoding),
+        accounts,
+        revenue,
+    )
 
 
 @ROUND_TRIP
@@ -217,7 +282,9 @@ def test_valid_datasets_round_trip_through_xlsx(dataset, data):
     sheet.append(REVENUE_COLUMNS)
     for account_id, category, month, amount in revenue:
         as_text = data.draw(st.booleans())  # numbers stored as text
-        sheet.append([account_id, category, month.to_timestamp().to_pydatetime(), f"{amount:.2f}" if as_text else amount])
+        sheet.append(
+            [account_id, category, month.to_timestamp().to_pydatetime(), f"{amount:.2f}" if as_text else amount]
+        )
     out = io.BytesIO()
     book.save(out)
     assert_loads_to(out.getvalue(), None, accounts, revenue)
@@ -262,15 +329,32 @@ def test_random_values_in_valid_files(dataset, data):
 # -- Parquet columns of every Arrow type ---------------------------------------------------------
 
 ARROW_ODDITIES = {
-    "list": pa.array([[1], [2, 3]]), "struct": pa.array([{"a": 1}, {"a": 2}]), "map": pa.array([[("k", 1)], []], pa.map_(pa.string(), pa.int64())),
-    "decimal": pa.array([decimal.Decimal("1.5"), decimal.Decimal("2")]), "duration": pa.array([dt.timedelta(1), dt.timedelta(2)]),
-    "binary": pa.array([b"x", b"\x00"]), "null": pa.array([None, None], pa.null()), "time": pa.array([dt.time(1), dt.time(2)]),
-    "dictionary": pa.array(["a", "b"]).dictionary_encode(), "date": pa.array([dt.date(2024, 1, 1), dt.date(2024, 2, 1)]),
-    "nullable bool": pa.array([True, None]), "utc timestamp": pa.array([dt.datetime(2024, 1, 1)], pa.timestamp("s", "UTC")).take([0, 0]),
+    "list": pa.array([[1], [2, 3]]),
+    "struct": pa.array([{"a": 1}, {"a": 2}]),
+    "map": pa.array([[("k", 1)], []], pa.map_(pa.string(), pa.int64())),
+    "decimal": pa.array([decimal.Decimal("1.5"), decimal.Decimal("2")]),
+    "duration": pa.array([dt.timedelta(1), dt.timedelta(2)]),
+    "binary": pa.array([b"x", b"\x00"]),
+    "null": pa.array([None, None], pa.null()),
+    "time": pa.array([dt.time(1), dt.time(2)]),
+    "dictionary": pa.array(["a", "b"]).dictionary_encode(),
+    "date": pa.array([dt.date(2024, 1, 1), dt.date(2024, 2, 1)]),
+    "nullable bool": pa.array([True, None]),
+    "utc timestamp": pa.array([dt.datetime(2024, 1, 1)], pa.timestamp("s", "UTC")).take([0, 0]),
 }
-VALID_ACCOUNTS = {"account_id": ["A1", "A2"], "nip": ["5260250274", "9512345600"], "business_account": [True, False],
-                  "sales_quality": ["Good", "Good"], "positive_ratings_pct": [99.0, 99.5]}
-VALID_REVENUE = {"account_id": ["A1", "A2"], "category": ["Garden", "Garden"], "month": ["2024-01", "2024-02"], "revenue": [1.0, 2.0]}
+VALID_ACCOUNTS = {
+    "account_id": ["A1", "A2"],
+    "nip": ["5260250274", "9512345600"],
+    "business_account": [True, False],
+    "sales_quality": ["Good", "Good"],
+    "positive_ratings_pct": [99.0, 99.5],
+}
+VALID_REVENUE = {
+    "account_id": ["A1", "A2"],
+    "category": ["Garden", "Garden"],
+    "month": ["2024-01", "2024-02"],
+    "revenue": [1.0, 2.0],
+}
 
 
 @pytest.mark.parametrize("oddity", ARROW_ODDITIES)

@@ -24,9 +24,17 @@ def test_default_is_the_published_table_in_the_pages_order():
     assert p.categories["Fashion"].model_dump() == {"company": 3.2e6, "conditional": 8e5, "brand": 3.5e5}
     assert p.categories["Garden"].model_dump() == {"company": 7.5e6, "conditional": 3.75e6, "brand": 8.3e5}
     assert p.quality_scale == ["Unacceptable", "Needs improvement", "Neutral", "Good", "Super", "Super+"]
-    assert (p.criteria.min_positive_ratings_pct, p.criteria.min_quality_main, p.criteria.min_quality_other) == (99, "Good", "Neutral")
+    assert (p.criteria.min_positive_ratings_pct, p.criteria.min_quality_main, p.criteria.min_quality_other) == (
+        99,
+        "Good",
+        "Neutral",
+    )
     assert (p.growth.min_yoy_growth, p.growth.min_growing_quarters, p.conditional.peer_percentile) == (0, 3, 50)
-    assert (p.flags.max_transaction_problem_rate, p.flags.min_exportable_share, p.flags.min_new_condition_share) == (0.03, 0.5, 0.5)
+    assert (p.flags.max_transaction_problem_rate, p.flags.min_exportable_share, p.flags.min_new_condition_share) == (
+        0.03,
+        0.5,
+        0.5,
+    )
 
 
 def test_a_file_only_holds_what_it_changes():
@@ -40,8 +48,9 @@ def test_a_file_only_holds_what_it_changes():
 
 @pytest.mark.parametrize("suffix", [".yaml", ".json"])
 def test_save_and_load_round_trip(tmp_path, suffix):
-    p = Policy.from_dict({"name": "Scenario A", "categories": {"Kids": {"brand": 1}},
-                          "criteria": {"min_quality_main": "super"}})
+    p = Policy.from_dict(
+        {"name": "Scenario A", "categories": {"Kids": {"brand": 1}}, "criteria": {"min_quality_main": "super"}}
+    )
     path = tmp_path / f"p{suffix}"
     p.save(path)
     assert Policy.load(path) == p
@@ -49,22 +58,32 @@ def test_save_and_load_round_trip(tmp_path, suffix):
 
 
 def test_polish_level_names_are_accepted():
-    assert Policy.from_dict({"criteria": {"min_quality_other": "wymaga poprawy"}}).criteria.min_quality_other == "Needs improvement"
+    assert (
+        Policy.from_dict({"criteria": {"min_quality_other": "wymaga poprawy"}}).criteria.min_quality_other
+        == "Needs improvement"
+    )
 
 
-@pytest.mark.parametrize("data, key, fragment", [
-    ({"threshold": 1}, "threshold", "unknown key"),
-    ({"criteria": {"min_rating": 1}}, "criteria.min_rating", "unknown key"),
-    ({"categories": {"Fashion": {"company": -1}}}, "categories.Fashion.company", "greater than or equal to 0"),
-    ({"categories": {"Fashion": {"conditional": 3_300_000}}}, "categories.Fashion", "above the company threshold"),
-    ({"categories": {"Toys": {"company": 1}}}, "categories", "'Toys' is not a category"),
-    ({"criteria": {"min_quality_main": "Excellent"}}, "criteria.min_quality_main", "not a level of quality_scale"),
-    ({"criteria": {"min_positive_ratings_pct": 101}}, "criteria.min_positive_ratings_pct", "less than or equal to 100"),
-    ({"growth": {"min_growing_quarters": 5}}, "growth.min_growing_quarters", "less than or equal to 4"),
-    ({"flags": {"min_exportable_share": 1.5}}, "flags.min_exportable_share", "less than or equal to 1"),
-    ({"quality_scale": ["Good", "good"]}, "quality_scale", "twice"),
-    ({"currency": "EUR"}, "currency", "PLN"),
-])
+@pytest.mark.parametrize(
+    "data, key, fragment",
+    [
+        ({"threshold": 1}, "threshold", "unknown key"),
+        ({"criteria": {"min_rating": 1}}, "criteria.min_rating", "unknown key"),
+        ({"categories": {"Fashion": {"company": -1}}}, "categories.Fashion.company", "greater than or equal to 0"),
+        ({"categories": {"Fashion": {"conditional": 3_300_000}}}, "categories.Fashion", "above the company threshold"),
+        ({"categories": {"Toys": {"company": 1}}}, "categories", "'Toys' is not a category"),
+        ({"criteria": {"min_quality_main": "Excellent"}}, "criteria.min_quality_main", "not a level of quality_scale"),
+        (
+            {"criteria": {"min_positive_ratings_pct": 101}},
+            "criteria.min_positive_ratings_pct",
+            "less than or equal to 100",
+        ),
+        ({"growth": {"min_growing_quarters": 5}}, "growth.min_growing_quarters", "less than or equal to 4"),
+        ({"flags": {"min_exportable_share": 1.5}}, "flags.min_exportable_share", "less than or equal to 1"),
+        ({"quality_scale": ["Good", "good"]}, "quality_scale", "twice"),
+        ({"currency": "EUR"}, "currency", "PLN"),
+    ],
+)
 def test_invalid_policies_name_the_key(data, key, fragment):
     with pytest.raises(PolicyError) as err:
         Policy.from_dict(data)
@@ -91,10 +110,16 @@ def test_unreadable_files_are_policy_errors(tmp_path):
 
 
 def test_every_field_says_whether_it_is_published_or_our_assumption():
-    for section, key, source in [("criteria", "min_positive_ratings_pct", PUBLISHED), ("criteria", "min_quality_main", PUBLISHED),
-                                 ("growth", "min_yoy_growth", ASSUMPTION), ("growth", "min_growing_quarters", ASSUMPTION),
-                                 ("conditional", "peer_percentile", ASSUMPTION), ("flags", "max_transaction_problem_rate", ASSUMPTION),
-                                 ("policy", "quality_scale", ASSUMPTION), ("thresholds", "company", PUBLISHED)]:
+    for section, key, source in [
+        ("criteria", "min_positive_ratings_pct", PUBLISHED),
+        ("criteria", "min_quality_main", PUBLISHED),
+        ("growth", "min_yoy_growth", ASSUMPTION),
+        ("growth", "min_growing_quarters", ASSUMPTION),
+        ("conditional", "peer_percentile", ASSUMPTION),
+        ("flags", "max_transaction_problem_rate", ASSUMPTION),
+        ("policy", "quality_scale", ASSUMPTION),
+        ("thresholds", "company", PUBLISHED),
+    ]:
         text = field_help(section, key)
         assert text.startswith("Published rule." if source == PUBLISHED else "Our assumption")
 
@@ -107,18 +132,32 @@ def test_scaling_multiplies_every_threshold():
 
 # -- A. parameter metadata is data, in one place ------------------------------------------------------
 
-SEED = [Path(__file__).resolve().parents[1] / "seed" / "allegro-diamond-partners.txt",
-        Path("/work/shared/seed/allegro-diamond-partners.txt")]
+SEED = [
+    Path(__file__).resolve().parents[1] / "seed" / "allegro-diamond-partners.txt",
+    Path("/work/shared/seed/allegro-diamond-partners.txt"),
+]
 
 
 def test_every_parameter_of_a_policy_is_listed_once_in_the_files_order():
     keys = [p.key for p in parameters()]
     assert len(keys) == len(set(keys)) == 15 * 3 + 1 + 9
-    assert keys[:3] == ["categories.Automotive.company", "categories.Automotive.conditional", "categories.Automotive.brand"]
-    assert keys[45:] == ["quality_scale", "criteria.min_positive_ratings_pct", "criteria.min_quality_main",
-                         "criteria.min_quality_other", "growth.min_yoy_growth", "growth.min_growing_quarters",
-                         "conditional.peer_percentile", "flags.max_transaction_problem_rate",
-                         "flags.min_exportable_share", "flags.min_new_condition_share"]
+    assert keys[:3] == [
+        "categories.Automotive.company",
+        "categories.Automotive.conditional",
+        "categories.Automotive.brand",
+    ]
+    assert keys[45:] == [
+        "quality_scale",
+        "criteria.min_positive_ratings_pct",
+        "criteria.min_quality_main",
+        "criteria.min_quality_other",
+        "growth.min_yoy_growth",
+        "growth.min_growing_quarters",
+        "conditional.peer_percentile",
+        "flags.max_transaction_problem_rate",
+        "flags.min_exportable_share",
+        "flags.min_new_condition_share",
+    ]
     default = Policy.default()
     for p in parameters():
         assert params.value_of(default, p.key) == params.default_value(p.key), p.key  # the model's defaults
@@ -213,18 +252,21 @@ def test_help_text_starts_with_published_or_our_assumption():
         assert legacy.startswith("Published rule." if p.published else "Our assumption") and p.description in legacy
 
 
-@pytest.mark.parametrize("key, value, fragment", [
-    ("categories.Fashion.company", True, "expected a number"),
-    ("categories.Fashion.company", "3200000", "expected a number"),
-    ("categories.Fashion.company", float("nan"), "finite"),
-    ("categories.Fashion.company", float("inf"), "finite"),
-    ("categories.Fashion.company", -1, "below the smallest allowed value 0"),
-    ("categories.Fashion.company", 80_000_001, "above the largest allowed value 80,000,000"),
-    ("growth.min_growing_quarters", 2.5, "whole number"),
-    ("growth.min_growing_quarters", 5, "above the largest allowed value 4"),
-    ("criteria.min_quality_main", 3, "expected a level name"),
-    ("quality_scale", "Good", "list of level names"),
-])
+@pytest.mark.parametrize(
+    "key, value, fragment",
+    [
+        ("categories.Fashion.company", True, "expected a number"),
+        ("categories.Fashion.company", "3200000", "expected a number"),
+        ("categories.Fashion.company", float("nan"), "finite"),
+        ("categories.Fashion.company", float("inf"), "finite"),
+        ("categories.Fashion.company", -1, "below the smallest allowed value 0"),
+        ("categories.Fashion.company", 80_000_001, "above the largest allowed value 80,000,000"),
+        ("growth.min_growing_quarters", 2.5, "whole number"),
+        ("growth.min_growing_quarters", 5, "above the largest allowed value 4"),
+        ("criteria.min_quality_main", 3, "expected a level name"),
+        ("quality_scale", "Good", "list of level names"),
+    ],
+)
 def test_validate_refuses_naming_the_key(key, value, fragment):
     with pytest.raises(PolicyError) as err:
         params.validate(key, value)
@@ -270,7 +312,8 @@ def test_a_conditional_above_company_is_lowered_to_it_and_says_so():
     policy, notes = Policy.default().with_threshold("fashion", "conditional", 5_000_000)
     assert policy.categories["Fashion"].conditional == 3_200_000
     assert notes == [
-        "Fashion: conditional lowered to 3\u00a0200\u00a0000\u00a0PLN to stay at or below the company threshold"]
+        "Fashion: conditional lowered to 3\u00a0200\u00a0000\u00a0PLN to stay at or below the company threshold"
+    ]
 
 
 def test_edits_that_keep_the_order_change_nothing_else():
@@ -287,14 +330,17 @@ def test_edits_that_keep_the_order_change_nothing_else():
     assert base == Policy.default()  # the original policy is untouched
 
 
-@pytest.mark.parametrize("category, which, value, key", [
-    ("Fashion", "company", -1, "categories.Fashion.company"),
-    ("Fashion", "brand", THRESHOLD_MAX + 1, "categories.Fashion.brand"),
-    ("Fashion", "company", float("inf"), "categories.Fashion.company"),
-    ("Fashion", "company", True, "categories.Fashion.company"),
-    ("Toys", "company", 1, "categories.Toys.company"),
-    ("Fashion", "gold", 1, "categories.Fashion.gold"),
-])
+@pytest.mark.parametrize(
+    "category, which, value, key",
+    [
+        ("Fashion", "company", -1, "categories.Fashion.company"),
+        ("Fashion", "brand", THRESHOLD_MAX + 1, "categories.Fashion.brand"),
+        ("Fashion", "company", float("inf"), "categories.Fashion.company"),
+        ("Fashion", "company", True, "categories.Fashion.company"),
+        ("Toys", "company", 1, "categories.Toys.company"),
+        ("Fashion", "gold", 1, "categories.Fashion.gold"),
+    ],
+)
 def test_threshold_edits_out_of_bounds_are_refused_naming_the_key(category, which, value, key):
     with pytest.raises(PolicyError) as err:
         Policy.default().with_threshold(category, which, value)
@@ -326,14 +372,17 @@ def test_deep_nesting_is_refused_not_a_recursion_error():
     assert "nested more than 20 levels" in _problems("a:\n" + "".join(" " * i + "b:\n" for i in range(1, 60)))
 
 
-@pytest.mark.parametrize("text, key", [
-    ("categories:\n  Fashion: {company: true}\n", "categories.Fashion.company"),
-    ("growth: {min_growing_quarters: true}\n", "growth.min_growing_quarters"),
-    ("flags: {min_exportable_share: false}\n", "flags.min_exportable_share"),
-    ("criteria: {min_positive_ratings_pct: '99'}\n", "criteria.min_positive_ratings_pct"),
-    ("criteria: {min_quality_main: 3}\n", "criteria.min_quality_main"),
-    ("quality_scale: [Low, true]\n", "quality_scale.1"),
-])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("categories:\n  Fashion: {company: true}\n", "categories.Fashion.company"),
+        ("growth: {min_growing_quarters: true}\n", "growth.min_growing_quarters"),
+        ("flags: {min_exportable_share: false}\n", "flags.min_exportable_share"),
+        ("criteria: {min_positive_ratings_pct: '99'}\n", "criteria.min_positive_ratings_pct"),
+        ("criteria: {min_quality_main: 3}\n", "criteria.min_quality_main"),
+        ("quality_scale: [Low, true]\n", "quality_scale.1"),
+    ],
+)
 def test_booleans_and_text_are_not_numbers(text, key):
     assert f"p.yaml: {key}: " in _problems(text)
 
@@ -352,7 +401,8 @@ def test_infinite_or_nan_thresholds_are_refused(value):
 
 def test_anchors_aliases_and_merge_keys_are_refused():
     laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
     assert "anchors and aliases" in _problems(laughs)
     assert "anchors and aliases" in _problems("growth: *x\n")
     assert "merge keys" in _problems("growth:\n  <<: {min_growing_quarters: 2}\n")
@@ -371,7 +421,8 @@ def test_size_and_node_count_are_bounded(tmp_path):
 def test_numbers_with_thousands_of_digits_are_refused_not_a_traceback():
     assert "line 1: a number of 5,001 characters" in _problems("growth: {min_growing_quarters: 1" + "0" * 5000 + "}")
     assert "categories.Kids.brand: Input should be less than or equal to 80000000" in _problems(
-        "categories: {Kids: {brand: 1" + "0" * 99 + "}}")
+        "categories: {Kids: {brand: 1" + "0" * 99 + "}}"
+    )
     with pytest.raises(PolicyError, match="categories.Kids.brand: expected a finite number"):
         params.validate("categories.Kids.brand", 10**400)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+from builders import account, dataset, nip
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from builders import account, dataset, nip
 from core import Policy, compute_metrics, decide, load_dataset
 from core.dataset import Dataset
 from core.policy import DEFAULT_QUALITY_SCALE
@@ -28,21 +28,30 @@ def datasets(draw) -> Dataset:
         marked = draw(st.integers(-1, n_accounts - 1))  # -1: no account marked main
         for a in range(n_accounts):
             aid = f"A{c}{a}"
-            accounts.append(account(
-                aid, nip(c),
-                main_account=(a == marked),
-                business_account=draw(st.booleans()),
-                sales_quality=draw(st.sampled_from(DEFAULT_QUALITY_SCALE)),
-                positive_ratings_pct=draw(st.sampled_from([97.5, 99.0, 99.5, 100.0])),
-                brand_zone=draw(st.booleans()),
-                suspended=draw(st.sampled_from([False] * 5 + [True])),
-                transaction_problem_rate=draw(st.sampled_from([0.0, 0.01, 0.03, 0.05])),
-                exportable_share=draw(st.sampled_from([0.2, 0.5, 0.9, 1.0])),
-                new_condition_share=draw(st.sampled_from([0.3, 0.5, 1.0])),
-            ))
+            accounts.append(
+                account(
+                    aid,
+                    nip(c),
+                    main_account=(a == marked),
+                    business_account=draw(st.booleans()),
+                    sales_quality=draw(st.sampled_from(DEFAULT_QUALITY_SCALE)),
+                    positive_ratings_pct=draw(st.sampled_from([97.5, 99.0, 99.5, 100.0])),
+                    brand_zone=draw(st.booleans()),
+                    suspended=draw(st.sampled_from([False] * 5 + [True])),
+                    transaction_problem_rate=draw(st.sampled_from([0.0, 0.01, 0.03, 0.05])),
+                    exportable_share=draw(st.sampled_from([0.2, 0.5, 0.9, 1.0])),
+                    new_condition_share=draw(st.sampled_from([0.3, 0.5, 1.0])),
+                )
+            )
             for _ in range(draw(st.integers(0, 30))):
-                revenue.append((aid, draw(st.sampled_from(CATS)), str(draw(st.sampled_from(MONTHS))),
-                                draw(st.sampled_from(AMOUNTS))))
+                revenue.append(
+                    (
+                        aid,
+                        draw(st.sampled_from(CATS)),
+                        str(draw(st.sampled_from(MONTHS))),
+                        draw(st.sampled_from(AMOUNTS)),
+                    )
+                )
     return dataset(accounts, revenue)
 
 
@@ -67,6 +76,7 @@ def _threshold(kind: str):
         else:
             t["brand"] = level * 10_000_000
         return Policy.from_dict({**policy.to_dict(), "categories": {category: t}})
+
     return tweak
 
 
@@ -77,6 +87,7 @@ def _param(section: str, key: str, lo, hi, integer=False):
         data = policy.to_dict()
         data[section][key] = value
         return Policy.from_dict(data)
+
     return tweak
 
 
@@ -85,6 +96,7 @@ def _level(key: str):
         data = policy.to_dict()
         data["criteria"][key] = DEFAULT_QUALITY_SCALE[round(level * (len(DEFAULT_QUALITY_SCALE) - 1))]
         return Policy.from_dict(data)
+
     return tweak
 
 
@@ -105,8 +117,13 @@ STRICTER = {
 
 
 @SETTINGS
-@given(data=datasets(), which=st.sampled_from(sorted(STRICTER)), category=st.sampled_from(CATS),
-       a=st.floats(0, 1), b=st.floats(0, 1))
+@given(
+    data=datasets(),
+    which=st.sampled_from(sorted(STRICTER)),
+    category=st.sampled_from(CATS),
+    a=st.floats(0, 1),
+    b=st.floats(0, 1),
+)
 def test_a_stricter_policy_never_adds_a_qualifier_and_a_looser_one_never_removes_one(data, which, category, a, b):
     metrics = compute_metrics(data, AS_OF)
     lower, higher = sorted([a, b])
@@ -202,8 +219,9 @@ NINE_DECIMALS = st.integers(0, 10**9).map(lambda k: k / 10**9)
 @SETTINGS
 @given(share=NINE_DECIMALS, amounts=st.lists(st.integers(0, 10**10), min_size=1, max_size=6))
 def test_accounts_that_share_one_value_give_the_company_exactly_that_share(share, amounts):
-    accounts = [account(f"A{i}", nip(0), exportable_share=share, new_condition_share=share)
-                for i in range(len(amounts))]
+    accounts = [
+        account(f"A{i}", nip(0), exportable_share=share, new_condition_share=share) for i in range(len(amounts))
+    ]
     revenue = [(f"A{i}", CATS[i % len(CATS)], str(AS_OF - i), g / 100) for i, g in enumerate(amounts)]
     metrics = compute_metrics(dataset(accounts, revenue), AS_OF)
 
@@ -219,7 +237,7 @@ def test_accounts_that_share_one_value_give_the_company_exactly_that_share(share
 
 
 @SETTINGS
-@given(before=st.integers(1, 10**4), growth=st.integers(-10**9 + 1, 3 * 10**9))  # -100 % leaves no revenue in C
+@given(before=st.integers(1, 10**4), growth=st.integers(-(10**9) + 1, 3 * 10**9))  # -100 % leaves no revenue in C
 def test_growth_exactly_at_a_nine_decimal_minimum_does_not_pass_and_one_unit_under_it_does(before, growth):
     # P is a multiple of 10,000,000 PLN, so a growth with 9 decimals is a whole number of grosze.
     p_grosze = before * 10**9

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from builders import account, dataset, growing_seller, monthly, nip
+
 from core import DECISION_COLUMNS, Policy, compute_metrics, decide, evaluate
 
 N1, N2, N3, N4 = nip(0), nip(1), nip(2), nip(3)
@@ -42,7 +42,9 @@ def test_months_outside_both_windows_and_after_as_of_are_ignored():
     row = one([account("A1", N1)], rev)
     assert row.main_category_revenue == pytest.approx(3_600_000)
     assert row.total_revenue == pytest.approx(3_600_000)
-    assert compute_metrics(dataset([account("A1", N1)], rev), AS_OF).companies.total_prev_revenue[0] == pytest.approx(3e6)
+    assert compute_metrics(dataset([account("A1", N1)], rev), AS_OF).companies.total_prev_revenue[0] == pytest.approx(
+        3e6
+    )
 
 
 def test_as_of_defaults_to_the_latest_month():
@@ -89,7 +91,9 @@ def test_company_threshold_sums_all_accounts_of_one_nip():
 
 
 def test_main_category_is_the_largest_and_a_tie_goes_to_the_first_in_policy_order():
-    rev = growing_seller("A1", "Fashion", 4_000_000, 3_000_000) + growing_seller("A1", "Automotive", 4_000_000, 3_000_000)
+    rev = growing_seller("A1", "Fashion", 4_000_000, 3_000_000) + growing_seller(
+        "A1", "Automotive", 4_000_000, 3_000_000
+    )
     row = one([account("A1", N1)], rev)
     assert row.main_category == "Automotive"  # listed before Fashion in the published table
     assert row.total_revenue == pytest.approx(8_000_000)
@@ -216,8 +220,10 @@ def test_path_is_the_first_that_holds():
 
 
 def test_marked_main_account_wins_over_a_larger_one():
-    accounts = [account("A1", N1, account_name="Big", sales_quality="Neutral"),
-                account("A2", N1, account_name="Main", main_account=True)]
+    accounts = [
+        account("A1", N1, account_name="Big", sales_quality="Neutral"),
+        account("A2", N1, account_name="Main", main_account=True),
+    ]
     rev = growing_seller("A1", "Fashion", 3_000_000, 2_000_000) + growing_seller("A2", "Fashion", 300_000, 200_000)
     row = one(accounts, rev)
     assert row.main_account_id == "A2" and row.company_name == "Main"
@@ -251,14 +257,25 @@ def test_business_account_is_read_on_the_main_account():
     assert one(accounts, growing_seller("A1", "Fashion", 3_600_000, 3_000_000)).status == "qualified"
 
 
-@pytest.mark.parametrize("level, ok", [("Super+", True), ("Super", True), ("Good", True), ("Neutral", False),
-                                       ("Needs improvement", False), ("Unacceptable", False)])
+@pytest.mark.parametrize(
+    "level, ok",
+    [
+        ("Super+", True),
+        ("Super", True),
+        ("Good", True),
+        ("Neutral", False),
+        ("Needs improvement", False),
+        ("Unacceptable", False),
+    ],
+)
 def test_main_account_quality_at_least_good(level, ok):
     row = one(*qualifying(sales_quality=level))
     assert row.quality_main_ok == ok and row.reasons == ("" if ok else "quality_main")
 
 
-@pytest.mark.parametrize("level, ok", [("Good", True), ("Neutral", True), ("Needs improvement", False), ("Unacceptable", False)])
+@pytest.mark.parametrize(
+    "level, ok", [("Good", True), ("Neutral", True), ("Needs improvement", False), ("Unacceptable", False)]
+)
 def test_every_other_account_at_least_neutral(level, ok):
     accounts = [account("A1", N1, main_account=True), account("A2", N1), account("A3", N1, sales_quality=level)]
     row = one(accounts, growing_seller("A1", "Fashion", 3_600_000, 3_000_000))
@@ -340,8 +357,10 @@ def test_transaction_problems_above_the_limit_on_any_account(rate, flagged):
 
 def test_export_and_condition_shares_are_revenue_weighted():
     # A1 sells 3.6M with 40 % exportable, A2 0.4M with 100 %: weighted 0.46 < 0.5 (a plain mean would be 0.7).
-    accounts = [account("A1", N1, exportable_share=0.4, new_condition_share=0.4),
-                account("A2", N1, exportable_share=1.0, new_condition_share=1.0)]
+    accounts = [
+        account("A1", N1, exportable_share=0.4, new_condition_share=0.4),
+        account("A2", N1, exportable_share=1.0, new_condition_share=1.0),
+    ]
     rev = growing_seller("A1", "Fashion", 3_600_000, 3_000_000) + growing_seller("A2", "Fashion", 400_000, 300_000)
     row = one(accounts, rev)
     assert row.exportable_share == pytest.approx(0.46)
@@ -368,9 +387,10 @@ def test_flags_do_not_turn_a_failing_company_into_review():
 
 
 def test_every_failing_criterion_is_listed_in_the_contract_order():
-    accounts = [account("A1", N1, main_account=True, business_account=False, positive_ratings_pct=95,
-                        sales_quality="Neutral"),
-                account("A2", N1, sales_quality="Unacceptable", suspended=True, transaction_problem_rate=0.5)]
+    accounts = [
+        account("A1", N1, main_account=True, business_account=False, positive_ratings_pct=95, sales_quality="Neutral"),
+        account("A2", N1, sales_quality="Unacceptable", suspended=True, transaction_problem_rate=0.5),
+    ]
     accounts[0].update(exportable_share=0.1, new_condition_share=0.1)
     rev = monthly("A1", "Fashion", "2026-01", "2026-10", 10)
     row = one(accounts, rev)

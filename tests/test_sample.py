@@ -15,7 +15,14 @@ from core.policy import CATEGORIES, DEFAULT_QUALITY_SCALE, PUBLISHED_THRESHOLDS
 from core.sample import SAMPLE_PARAMS, generate, generate_dataset, nip_check_digit, write_sample
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
-STRING_COLUMNS = {"account_id": str, "account_name": str, "nip": str, "sales_quality": str, "category": str, "month": str}
+STRING_COLUMNS = {
+    "account_id": str,
+    "account_name": str,
+    "nip": str,
+    "sales_quality": str,
+    "category": str,
+    "month": str,
+}
 
 
 def read_sample(name: str) -> pd.DataFrame:
@@ -44,7 +51,9 @@ def assert_same_frame(actual: pd.DataFrame, expected: pd.DataFrame, money_atol: 
     for c in expected.columns:
         a, e = actual[c].to_numpy(), expected[c].to_numpy()
         if expected[c].dtype.kind == "f":
-            np.testing.assert_allclose(a.astype(float), e.astype(float), rtol=1e-12, atol=max(money_atol, 1e-9), err_msg=c)
+            np.testing.assert_allclose(
+                a.astype(float), e.astype(float), rtol=1e-12, atol=max(money_atol, 1e-9), err_msg=c
+            )
         else:
             assert (a.astype(str) == e.astype(str)).all(), c
 
@@ -189,7 +198,9 @@ def test_write_sample(tmp_path):
     assert paths[1].read_text(encoding="utf-8").splitlines()[0] == ",".join(REVENUE_COLUMNS)
 
 
-@pytest.mark.parametrize("name, columns", [("template_accounts.csv", ACCOUNT_COLUMNS), ("template_revenue.csv", REVENUE_COLUMNS)])
+@pytest.mark.parametrize(
+    "name, columns", [("template_accounts.csv", ACCOUNT_COLUMNS), ("template_revenue.csv", REVENUE_COLUMNS)]
+)
 def test_templates_are_headers_only(name, columns):
     lines = (SAMPLE_DIR / name).read_text(encoding="utf-8").splitlines()
     assert lines == [",".join(columns)]
@@ -226,8 +237,16 @@ def test_sample_shows_every_status_and_path(decisions):
 
 def test_sample_shows_every_reason(decisions):
     reasons = set(decisions["reasons"].str.split("|").explode())
-    expected = {"no_revenue", "revenue", "business_account", "ratings", "quality_main", "quality_other",
-                "growth", "insufficient_history"}
+    expected = {
+        "no_revenue",
+        "revenue",
+        "business_account",
+        "ratings",
+        "quality_main",
+        "quality_other",
+        "growth",
+        "insufficient_history",
+    }
     assert expected <= reasons
 
 

@@ -17,8 +17,9 @@ FASHION_MINUS_20 = {"categories": {"Fashion": {"company": 2_560_000}}, "growth":
 
 
 def test_the_diff_holds_only_what_differs_in_the_policy_file_format():
-    policy = Policy.default().overlay({"categories": {"fashion": {"company": 2_560_000}},
-                                       "growth": {"min_growing_quarters": 2}, "name": "x"})
+    policy = Policy.default().overlay(
+        {"categories": {"fashion": {"company": 2_560_000}}, "growth": {"min_growing_quarters": 2}, "name": "x"}
+    )
     assert policy.diff() == FASHION_MINUS_20  # the name is not a parameter
     assert Policy.default().diff() == {}
     assert Policy.default().overlay(policy.diff()).diff() == policy.diff()
@@ -53,17 +54,35 @@ def test_a_scenario_names_its_policy():
 
 
 def test_the_change_list_is_readable():
-    s = Scenario.from_changes("Fashion -20%", {**FASHION_MINUS_20, "flags": {"max_transaction_problem_rate": 0.025},
-                                               "criteria": {"min_quality_main": "super"}})
+    s = Scenario.from_changes(
+        "Fashion -20%",
+        {
+            **FASHION_MINUS_20,
+            "flags": {"max_transaction_problem_rate": 0.025},
+            "criteria": {"min_quality_main": "super"},
+        },
+    )
     frame = s.changes()
     assert list(frame.columns) == CHANGE_COLUMNS
     assert frame[["parameter", "label", "unit", "published", "scenario", "source"]].values.tolist() == [
-        ["categories.Fashion.company", "Fashion — company threshold", "PLN", f"3{NB}200{NB}000{NB}PLN",
-         f"2{NB}560{NB}000{NB}PLN", "published"],
+        [
+            "categories.Fashion.company",
+            "Fashion — company threshold",
+            "PLN",
+            f"3{NB}200{NB}000{NB}PLN",
+            f"2{NB}560{NB}000{NB}PLN",
+            "published",
+        ],
         ["criteria.min_quality_main", "Minimum sales quality, main account", "level", "Good", "Super", "published"],
         ["growth.min_growing_quarters", "Minimum growing quarters (of 4)", "count", "3", "2", "assumption"],
-        ["flags.max_transaction_problem_rate", "Maximum transaction problem rate", "share", f"3{NB}%", f"2.5{NB}%",
-         "assumption"],
+        [
+            "flags.max_transaction_problem_rate",
+            "Maximum transaction problem rate",
+            "share",
+            f"3{NB}%",
+            f"2.5{NB}%",
+            "assumption",
+        ],
     ]
     assert frame["scenario_value"].tolist() == [2_560_000, "Super", 2, 0.025]
     assert Scenario.baseline().changes().empty and list(Scenario.baseline().changes().columns) == CHANGE_COLUMNS
@@ -73,9 +92,13 @@ def test_the_scenario_file_holds_the_name_then_only_what_differs():
     s = Scenario.from_changes("Fashion -20%", FASHION_MINUS_20, description="Tighter")
     text = s.to_yaml()
     assert text.splitlines()[1:] == [
-        "name: Fashion -20%", "description: Tighter",
-        "categories:", "  Fashion:", "    company: 2560000",
-        "growth:", "  min_growing_quarters: 2",
+        "name: Fashion -20%",
+        "description: Tighter",
+        "categories:",
+        "  Fashion:",
+        "    company: 2560000",
+        "growth:",
+        "  min_growing_quarters: 2",
     ]
     assert Scenario.from_yaml(text) == s
     assert Policy.from_text(text) == s.policy  # a scenario file is a policy file (the CLI reads it)
@@ -90,16 +113,21 @@ def test_any_policy_file_reads_as_a_scenario():
     assert Scenario.from_yaml("").is_baseline
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("name: x\ncategories: {Fashion: {company: true}}\n",
-     "s.yaml: categories.Fashion.company: Input should be a valid number"),
-    ("name: x\ngrowth: {min_growth: 1}\n", "s.yaml: growth.min_growth: unknown key"),
-    ("name: x\nname: y\n", "s.yaml: line 2: key 'name' appears twice"),
-    ("name: [1]\n", "s.yaml: name: Input should be a valid string"),
-    ("description: 3\n", "s.yaml: description: Input should be a valid string"),
-    ("categories: {Fashion: {brand: .inf}}\n", "s.yaml: categories.Fashion.brand: Input should be a finite number"),
-    ("- a\n", "s.yaml: expected a mapping"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        (
+            "name: x\ncategories: {Fashion: {company: true}}\n",
+            "s.yaml: categories.Fashion.company: Input should be a valid number",
+        ),
+        ("name: x\ngrowth: {min_growth: 1}\n", "s.yaml: growth.min_growth: unknown key"),
+        ("name: x\nname: y\n", "s.yaml: line 2: key 'name' appears twice"),
+        ("name: [1]\n", "s.yaml: name: Input should be a valid string"),
+        ("description: 3\n", "s.yaml: description: Input should be a valid string"),
+        ("categories: {Fashion: {brand: .inf}}\n", "s.yaml: categories.Fashion.brand: Input should be a finite number"),
+        ("- a\n", "s.yaml: expected a mapping"),
+    ],
+)
 def test_scenario_file_errors_name_the_key(text, fragment):
     with pytest.raises(PolicyError) as err:
         Scenario.from_yaml(text, source="s.yaml")
@@ -150,8 +178,15 @@ def policies(draw) -> Policy:
         policy, _ = policy.with_value(p.key, draw(_number(p)))
     if draw(st.booleans()):
         scale = draw(st.lists(_LEVEL, min_size=1, max_size=7, unique_by=str.lower))
-        policy = policy.overlay({"quality_scale": scale, "criteria": {
-            "min_quality_main": draw(st.sampled_from(scale)), "min_quality_other": draw(st.sampled_from(scale))}})
+        policy = policy.overlay(
+            {
+                "quality_scale": scale,
+                "criteria": {
+                    "min_quality_main": draw(st.sampled_from(scale)),
+                    "min_quality_other": draw(st.sampled_from(scale)),
+                },
+            }
+        )
     return policy
 
 
@@ -168,7 +203,11 @@ def test_diff_then_overlay_and_yaml_round_trips_give_the_same_policy_and_decisio
 def test_the_round_trip_dataset_is_sensitive_to_the_policy():
     """The decisions above are worth comparing: the small dataset reacts to the parameters."""
     base = decide(METRICS, Policy.default())["status"].tolist()
-    for key, value in [("categories.Fashion.company", 3_400_000), ("growth.min_yoy_growth", 0.2),
-                       ("flags.max_transaction_problem_rate", 0.01), ("criteria.min_positive_ratings_pct", 99.5),
-                       ("categories.Garden.brand", THRESHOLD_MAX)]:
+    for key, value in [
+        ("categories.Fashion.company", 3_400_000),
+        ("growth.min_yoy_growth", 0.2),
+        ("flags.max_transaction_problem_rate", 0.01),
+        ("criteria.min_positive_ratings_pct", 99.5),
+        ("categories.Garden.brand", THRESHOLD_MAX),
+    ]:
         assert decide(METRICS, Policy.default().with_value(key, value)[0])["status"].tolist() != base, key
