@@ -106,7 +106,7 @@ def test_result_has_the_contract_columns_types_and_order():
     for column in ("account_id", "account_name", "nip", "sales_quality"):
         assert types[column] == "str"
     for column in ("business_account", "main_account", "brand_zone", "suspended"):
-        assert types[column] is bool
+        assert types[column] == np.dtype("bool")
     for column in ("positive_ratings_pct", "transaction_problem_rate", "exportable_share", "new_condition_share"):
         assert types[column] == "float64"
     assert ds.revenue.dtypes.to_dict() == {
