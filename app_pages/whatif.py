@@ -15,11 +15,13 @@ controls, results = st.columns([5, 6], gap="large")
 with controls:
     components.scale_slider()
     components.reset_button()
+    components.scenario_notes()
     one, table, other = st.tabs(["One category", "All categories", "Other rules"])
     with one:
         category = st.selectbox("Category", CATEGORIES, key="whatif_category",
                                 help="Pick a category to edit its three thresholds.")
         components.threshold_sliders(category)
+        components.percent_change(category)
         components.effective_thresholds(category)
     with table:
         st.caption("Thresholds in PLN. Edit any cell; the scale slider above multiplies these values.")

@@ -230,35 +230,50 @@ def _bound(widget, label: str, path: tuple[str, ...], *, convert=lambda v: v, on
     return widget(label, key=key, on_change=on_change or _store, args=(key, path), **kw)
 
 
-def _store_threshold(key: str, path: tuple[str, ...]) -> None:
-    """Store a threshold, keeping conditional ≤ company so the policy stays valid."""
-    category, kind = path[1], path[2]
-    value = int(st.session_state[key])
-    company = int(state.spec_get(("categories", category, "company")))
-    conditional = int(state.spec_get(("categories", category, "conditional")))
-    if kind == "company" and value < conditional:
-        state.spec_set(("categories", category, "conditional"), value)
-        st.session_state[state.widget_key(("categories", category, "conditional"))] = value
-    if kind == "conditional" and value > company:
-        value = company
-        st.session_state[key] = value
-    state.spec_set(path, value)
+def _store_threshold(key: str, category: str, kind: str) -> None:
+    """A slider or number input of one threshold: through the policy's one rule (`state.edit_thresholds`)."""
+    state.edit_thresholds({category: {kind: st.session_state[key]}})
+
+
+THRESHOLD_LABELS = {"company": "Company threshold", "conditional": "Conditional threshold (≤ company)",
+                    "brand": "Brand Zone account threshold"}
 
 
 def threshold_sliders(category: str) -> None:
-    """The three thresholds of one category (before the scale slider applies)."""
-    labels = {
-        "company": "Company threshold",
-        "conditional": "Conditional threshold (≤ company)",
-        "brand": "Brand Zone account threshold",
-    }
-    for kind, label in labels.items():
-        _bound(
-            st.slider, f"{label} — {category}", ("categories", category, kind),
-            convert=lambda v: int(round(float(v))), on_change=_store_threshold,
-            min_value=0, max_value=THRESHOLD_MAX, step=THRESHOLD_STEP, format="%,d PLN",
-            help=field_help("thresholds", kind),
-        )
+    """The three thresholds of one category (before the scale slider applies): a slider for a quick move
+    and, beside it, a number input for an exact value."""
+    for kind, label in THRESHOLD_LABELS.items():
+        path = ("categories", category, kind)
+        value = round(float(state.spec_get(path)))
+        slider_key, exact_key = state.widget_key(path), state.exact_key(path)
+        if slider_key not in st.session_state:
+            st.session_state[slider_key] = value
+        if exact_key not in st.session_state:
+            st.session_state[exact_key] = value
+        slide, exact = st.columns([3, 2], vertical_alignment="bottom")
+        slide.slider(f"{label} — {category}", key=slider_key, on_change=_store_threshold,
+                     args=(slider_key, category, kind), min_value=0, max_value=max(THRESHOLD_MAX, value),
+                     step=THRESHOLD_STEP, format="%,d PLN", help=field_help("thresholds", kind))
+        exact.number_input(f"Exact, PLN — {category} {kind}", key=exact_key, on_change=_store_threshold,
+                           args=(exact_key, category, kind), min_value=0, step=1, format="%d",
+                           label_visibility="collapsed", help=f"{label}: type an exact value in PLN.")
+
+
+def _apply_percent(category: str, key: str) -> None:
+    factor = 1 + float(st.session_state[key]) / 100
+    current = state.spec_get(("categories", category))
+    state.edit_thresholds({category: {k: round(current[k] * factor) for k in state.THRESHOLD_KINDS}})
+    st.session_state[key] = 0.0
+
+
+def percent_change(category: str) -> None:
+    """Change the three thresholds of one category by a percentage, to the exact PLN (rounded to 1 PLN)."""
+    key = f"w:percent/{category}"
+    st.session_state.setdefault(key, 0.0)
+    row = st.columns([3, 2], vertical_alignment="bottom")
+    row[0].number_input(f"± % for all three thresholds of {category}", key=key, min_value=-100.0,
+                        step=1.0, format="%.1f", help="+20 turns 7 300 000 into 8 760 000; rounded to whole PLN.")
+    row[1].button("Apply ± %", key=f"apply_percent/{category}", on_click=_apply_percent, args=(category, key))
 
 
 def effective_thresholds(category: str) -> None:
@@ -271,31 +286,49 @@ def effective_thresholds(category: str) -> None:
 
 
 def _store_table(key: str) -> None:
-    edits = st.session_state[key].get("edited_rows", {})
-    for category, values in state.threshold_edits(state.scenario_spec()["categories"], edits).items():
-        for kind, value in values.items():
-            state.spec_set(("categories", category, kind), value)
-            st.session_state.pop(state.widget_key(("categories", category, kind)), None)
+    edits = state.table_edits(state.table_base(), st.session_state[key].get("edited_rows", {}),
+                              state.scenario_spec()["categories"])
+    if edits:
+        state.edit_thresholds(edits, from_table=True)
+
+
+def scenario_notes() -> None:
+    """What the last edit did or why it was refused (our own text: category names and numbers)."""
+    for kind, text in state.take_notes():
+        (st.error if kind == "error" else st.info)(text, icon="⚠️" if kind == "error" else "ℹ️")
 
 
 def thresholds_editor() -> None:
-    """All categories' thresholds in one editable table (before the scale slider applies)."""
-    frame = Policy.from_dict(state.scenario_spec()).thresholds_frame()
-    frame[["company", "conditional", "brand"]] = frame[["company", "conditional", "brand"]].round().astype("int64")
-    key = f"thresholds_table_{st.session_state.get(state.TABLE_VERSION, 0)}"
+    """All categories' thresholds in one editable table (before the scale slider applies).
+
+    An edit does not rerun the page (``on_change="ignore"``): cells typed one after another (Tab, Enter)
+    stay in the browser until "Apply", so no rerun can land while a cell is being typed and drop or
+    mangle it (issue 8: a rerun after every cell lost the value typed next, and once kept only
+    "600000" of "9600000"). "ignore" also hands each edit to the app at once, not 150 ms later, so an
+    "Apply" clicked straight after typing includes it. The edits (``edited_rows``) are relative to the
+    snapshot the table was created with (`state.table_base`); anything else changing a threshold
+    re-creates it from the spec."""
+    base = state.table_base()
+    frame = pd.DataFrame([(c, *(round(t[k]) for k in state.THRESHOLD_KINDS)) for c, t in base.items()],
+                         columns=["category", *state.THRESHOLD_KINDS])
+    key = state.table_key()
     st.data_editor(
-        frame, key=key, hide_index=True, width="stretch", num_rows="fixed", on_change=_store_table, args=(key,),
+        frame, key=key, hide_index=True, width="stretch", num_rows="fixed", on_change="ignore",
         disabled=["category"], height=ROW_PX * (len(frame) + 1) + 3,
         column_config={
             "category": st.column_config.TextColumn("Category", width=CATEGORY_COL_PX),
-            "company": st.column_config.NumberColumn("Company", format="%,d", width=NUMBER_COL_PX, min_value=0, step=1,
-                                                     help=field_help("thresholds", "company")),
-            "conditional": st.column_config.NumberColumn("Conditional", format="%,d", width=NUMBER_COL_PX, min_value=0, step=1,
-                                                         help=field_help("thresholds", "conditional") + " Kept at or below the company threshold."),
-            "brand": st.column_config.NumberColumn("Brand", format="%,d", width=NUMBER_COL_PX, min_value=0, step=1,
-                                                   help=field_help("thresholds", "brand")),
+            "company": st.column_config.NumberColumn(
+                "Company", format="%,d", width=NUMBER_COL_PX, step=1, help=field_help("thresholds", "company")),
+            "conditional": st.column_config.NumberColumn(
+                "Conditional", format="%,d", width=NUMBER_COL_PX, step=1,
+                help=field_help("thresholds", "conditional") + " Kept at or below the company threshold."),
+            "brand": st.column_config.NumberColumn(
+                "Brand", format="%,d", width=NUMBER_COL_PX, step=1, help=field_help("thresholds", "brand")),
         },
     )
+    st.button("Apply table edits", key="apply_table", on_click=_store_table, args=(key,), type="primary",
+              help="Every cell you changed is applied at once; a value the policy refuses is named in a "
+                   "message and the table goes back to the scenario's values.")
 
 
 def _store_scale(key: str) -> None:

@@ -13,6 +13,7 @@ their own keys (``w:…``) and write back through callbacks, so their values sur
 from __future__ import annotations
 
 import copy
+import math
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import streamlit as st
 from core.dataset import DataError, Dataset, Problem
 from core.decide import decide
 from core.metrics import Metrics, compute_metrics
-from core.policy import Policy
+from core.policy import Policy, PolicyError
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 SAMPLE_FILES = ("accounts.csv", "revenue.csv")
@@ -37,6 +38,9 @@ SCALE = "scale_pct"
 UPLOAD_ERROR = "upload_error"
 WIDGET_PREFIX = "w:"
 TABLE_VERSION = "thresholds_table_version"
+TABLE_BASE = "thresholds_table_base"
+NOTES = "scenario_notes"
+THRESHOLD_KINDS = ("company", "conditional", "brand")
 
 
 # -- caches: keyed by content, never by session --------------------------------------------------
@@ -211,33 +215,125 @@ def spec_get(path: tuple[str, ...]) -> Any:
 
 
 def spec_set(path: tuple[str, ...], value: Any) -> None:
+    """Set one value of the scenario (a non-threshold control: thresholds go through `edit_thresholds`)."""
     spec = copy.deepcopy(scenario_spec())
     node = spec
     for part in path[:-1]:
         node = node[part]
     node[path[-1]] = value
+    set_spec(spec)
+
+
+def set_spec(spec: dict, *, from_table: bool = False) -> None:
+    """Make ``spec`` the scenario. The thresholds table is re-created from the new spec unless the
+    change came from the table itself: re-creating it on its own edits is what lost a value typed in
+    the next cell before the rerun (issue 8)."""
     _state()[SCENARIO] = spec
-    _state()[TABLE_VERSION] = _state().get(TABLE_VERSION, 0) + 1  # the thresholds table re-reads the spec
+    if not from_table:
+        refresh_table()
 
 
-def threshold_edits(categories: dict, edited_rows: dict) -> dict[str, dict[str, int]]:
-    """The thresholds table's edits (``{row: {column: value}}`` as `st.data_editor` reports them) as new
-    thresholds per category, in whole PLN: blanks ignored, negatives raised to 0, and the conditional
-    threshold lowered to the company threshold where it would be above it (a valid policy always)."""
-    names = list(categories)
-    out = {}
+# -- thresholds: one rule (conditional ≤ company) in one place -----------------------------------
+
+
+def note(kind: str, text: str) -> None:
+    """A message for the next run of the page ("info" or "error"): what an edit did or why it was refused."""
+    _state().setdefault(NOTES, []).append((kind, text))
+
+
+def take_notes() -> list[tuple[str, str]]:
+    return _state().pop(NOTES, [])
+
+
+def edit_thresholds(edits: dict[str, dict[str, Any]], *, from_table: bool = False) -> bool:
+    """Apply threshold edits (``{category: {kind: value}}``) to the scenario through the policy's own
+    rule: a value is kept exactly or refused with a note naming it; a conditional threshold above the
+    company one is lowered to it, with a note saying so. Returns True if the edits were applied."""
+    try:
+        policy, notes = _with_thresholds(Policy.from_dict(scenario_spec()), edits)
+    except PolicyError as exc:
+        for problem in exc.problems:
+            note("error", f"Not applied — {problem}")
+        if from_table:
+            refresh_table()  # the table shows the scenario again, not the refused value
+        return False
+    for text in notes:
+        note("info", text)
+    set_spec(policy.to_dict(), from_table=from_table and not notes)
+    for category in edits:  # the sliders and number inputs re-read their values from the spec
+        for kind in THRESHOLD_KINDS:
+            _state().pop(widget_key(("categories", category, kind)), None)
+            _state().pop(exact_key(("categories", category, kind)), None)
+    return True
+
+
+def _with_thresholds(policy: Policy, edits: dict[str, dict[str, Any]]) -> tuple[Policy, list[str]]:
+    """Stand-in for ``Policy.with_thresholds`` until the policy branch is merged."""
+    from core.formatting import pln
+
+    data = policy.to_dict()
+    notes, problems = [], []
+    for category, values in edits.items():
+        merged = dict(data["categories"][category])
+        for kind, value in values.items():
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value < 0:
+                problems.append(f"categories.{category}.{kind}: {value!r} is not a threshold (0 or more PLN)")
+                continue
+            merged[kind] = value
+        if merged["conditional"] > merged["company"]:
+            merged["conditional"] = merged["company"]
+            notes.append(f"{category}: conditional lowered to {pln(merged['company'])} "
+                         "to stay at or below the company threshold")
+        data["categories"][category] = merged
+    if problems:
+        raise PolicyError(problems)
+    return Policy.from_dict(data), notes
+
+
+def table_base() -> dict[str, dict[str, float]]:
+    """The thresholds the table was created with. Its edits (``edited_rows``) are relative to these,
+    so the table keeps its key and its data until something other than the table changes the spec."""
+    ss = _state()
+    if TABLE_BASE not in ss:
+        ss[TABLE_BASE] = copy.deepcopy(scenario_spec()["categories"])
+    return ss[TABLE_BASE]
+
+
+def table_key() -> str:
+    return f"thresholds_table_{_state().get(TABLE_VERSION, 0)}"
+
+
+def refresh_table() -> None:
+    """Re-create the thresholds table from the spec on the next run (a new key drops its edits)."""
+    ss = _state()
+    ss[TABLE_VERSION] = ss.get(TABLE_VERSION, 0) + 1
+    ss.pop(TABLE_BASE, None)
+
+
+def table_edits(base: dict, edited_rows: dict, current: dict) -> dict[str, dict[str, Any]]:
+    """The thresholds table's edits (``{row: {column: value}}`` relative to ``base``, as `st.data_editor`
+    reports them) that differ from the ``current`` scenario, as ``{category: {kind: value}}``, values as
+    typed (a blank cell is None: ignored by the rule)."""
+    names = list(base)
+    out: dict[str, dict[str, Any]] = {}
     for row, changes in edited_rows.items():
         category = names[int(row)]
-        old = {k: int(round(float(v))) for k, v in categories[category].items()}
-        new = {k: max(0, int(round(float(v)))) for k, v in changes.items() if k in old and v is not None}
-        merged = {**old, **new}
-        merged["conditional"] = min(merged["conditional"], merged["company"])
-        out[category] = merged
+        changed = {k: v for k, v in changes.items()
+                   if k in THRESHOLD_KINDS and (v is None or v != current[category][k])}
+        if changed:
+            out[category] = changed
     return out
 
 
 def widget_key(path: tuple[str, ...]) -> str:
     return WIDGET_PREFIX + "/".join(path)
+
+
+def exact_key(path: tuple[str, ...]) -> str:
+    """The key of the number input beside a slider (the exact value)."""
+    return widget_key(path) + "#exact"
 
 
 def reset_scenario() -> None:
@@ -247,4 +343,4 @@ def reset_scenario() -> None:
     ss[SCALE] = 100
     for key in [k for k in ss.keys() if isinstance(k, str) and k.startswith(WIDGET_PREFIX)]:
         del ss[key]
-    ss[TABLE_VERSION] = ss.get(TABLE_VERSION, 0) + 1
+    refresh_table()

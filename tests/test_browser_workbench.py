@@ -1,0 +1,154 @@
+"""End-to-end tests of the What-if workbench in a real browser (Chromium through Playwright).
+
+Reuses tests/test_browser.py's helpers; starts its own `streamlit run` whose scenario library is a
+temporary SQLite file (``DPE_SCENARIO_DB``), so the tests never touch a developer's library.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from test_browser import (  # noqa: F401
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    _free_port,
+    expect,
+    go,
+    metric,
+    number,
+    playwright_api,
+    settled_box,
+    shoot,
+    wait_ready,
+)
+
+from core import Policy, evaluate, load_dataset
+from core.explain import status_counts
+from ui.components import CATEGORY_COL_PX, NUMBER_COL_PX, ROW_PX
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+
+@pytest.fixture(scope="module")
+def sample_dataset():
+    return load_dataset(ROOT / "sample_data" / "accounts.csv", ROOT / "sample_data" / "revenue.csv")
+
+
+def qualified(dataset, spec: dict) -> int:
+    return status_counts(evaluate(dataset, Policy.from_dict(spec)))["qualified"]
+
+
+@pytest.fixture(scope="module")
+def wb_server(tmp_path_factory):
+    """A server of its own, with the scenario library in a fresh SQLite file."""
+    folder = tmp_path_factory.mktemp("wb_server")
+    port = _free_port()
+    env = {**os.environ, "DPE_SCENARIO_DB": f"sqlite:///{folder / 'scenarios.db'}"}
+    with open(folder / "streamlit.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{(folder / 'streamlit.log').read_text(errors='replace')[-3000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def wb_browser():
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def new_page(browser, url: str):
+    context = browser.new_context(viewport={"width": 1500, "height": 2400})
+    page = context.new_page()
+    page.goto(url)
+    wait_ready(page)
+    return context, page
+
+
+@pytest.fixture
+def wb_page(request, wb_browser, wb_server):
+    context, page = new_page(wb_browser, wb_server)
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        shoot(page, f"FAILED_{request.node.name}")
+    context.close()
+
+
+def open_whatif(page, url: str, query: str = "") -> None:
+    """Open the What-if page directly (a new session; ``query`` such as ``?c=...``)."""
+    page.goto(f"{url}/whatif{query}")
+    wait_ready(page)
+    expect(page.locator('[data-testid="stMainBlockContainer"] h1').first).to_contain_text("What-if")
+
+
+def table_grid(page):
+    page.get_by_role("tab", name="All categories").click()
+    grid = page.get_by_role("tabpanel", name="All categories").locator('[data-testid="stDataFrame"]')
+    expect(grid.locator("canvas").first).to_be_visible()
+    wait_ready(page)
+    return grid
+
+
+def test_values_typed_cell_after_cell_with_tab_are_all_kept(wb_page, wb_server, sample_dataset):
+    """Issue 8: a second value typed (after Tab) before the first edit's rerun was lost, and a typed
+    9600000 once became 600000. Both cells must hold exactly what was typed."""
+    page = wb_page
+    open_whatif(page, wb_server)
+    grid = table_grid(page)
+    category = grid.get_by_test_id("glide-cell-0-0").inner_text()
+    box = settled_box(grid)
+    page.mouse.dblclick(box["x"] + CATEGORY_COL_PX + NUMBER_COL_PX / 2, box["y"] + ROW_PX * 1.5)  # row 0, Company
+    editor = page.locator("#portal input.gdg-input")
+    expect(editor).to_be_visible()
+    editor.fill("9600000")
+    editor.press("Tab")  # commits and selects row 0, Conditional
+    expect(editor).to_be_hidden()
+    page.keyboard.type("4")  # typing on a selected cell opens its editor with that character
+    expect(editor).to_be_visible()
+    editor.press_sequentially("000000")
+    expect(editor).to_have_value(re.compile(r"^4,?000,?000$"))
+    # Straight to "Apply", no Enter: the click commits the cell, and the edit must be in what is applied.
+    page.get_by_role("button", name="Apply table edits").click()
+    wait_ready(page)
+    shoot(page, "whatif_table_tab_edits")
+    expected = qualified(sample_dataset, {"categories": {category: {"company": 9_600_000, "conditional": 4_000_000}}})
+    expect(grid.get_by_test_id("glide-cell-1-0")).to_have_text(re.compile(r"^\s*9,?600,?000\s*$"))
+    expect(grid.get_by_test_id("glide-cell-2-0")).to_have_text(re.compile(r"^\s*4,?000,?000\s*$"))
+    assert number(page, "Qualified — scenario") == expected

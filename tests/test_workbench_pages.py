@@ -1,0 +1,131 @@
+"""AppTest tests of the What-if workbench: the threshold controls (one rule, exact values, ± %), and
+the bugs of issue 8, each checked to fail on the code before its fix."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import Policy, compute_metrics, decide
+from core.explain import status_counts
+from core.loading import load_dataset
+from ui import state
+
+TIMEOUT = 60
+WHATIF = "app_pages/whatif.py"
+
+
+@pytest.fixture(scope="module")
+def metrics():
+    return compute_metrics(load_dataset(state.SAMPLE_DIR / "accounts.csv", state.SAMPLE_DIR / "revenue.csv"))
+
+
+def qualified_under(metrics, spec: dict) -> int:
+    return status_counts(decide(metrics, Policy.from_dict(spec)))["qualified"]
+
+
+def count(at: AppTest, label: str) -> int:
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, f"no metric {label!r}"
+    return int(found[0].replace(" ", "").replace("\u00a0", ""))
+
+
+def whatif(spec: dict | None = None) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.run()
+    if spec is not None:
+        at.session_state[state.SCENARIO] = Policy.from_dict(spec).to_dict()
+    at.switch_page(WHATIF).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+# -- issue 8: a threshold above the old 20 000 000 slider maximum ------------------------------
+
+
+def test_a_threshold_above_twenty_million_does_not_crash_the_page(metrics):
+    # Failed before: StreamlitValueAboveMaxError from the category slider (max 20 000 000).
+    spec = {"categories": {"Automotive": {"company": 25_000_000}}}
+    at = whatif(spec)
+    assert at.slider(key="w:categories/Automotive/company").value == 25_000_000
+    assert count(at, "Qualified — scenario") == qualified_under(metrics, spec)
+
+
+def test_an_exact_value_typed_above_twenty_million_is_kept(metrics):
+    at = whatif()
+    at.number_input(key="w:categories/Automotive/company#exact").set_value(21_000_001).run()
+    assert not at.exception
+    assert state.Policy.from_dict(at.session_state[state.SCENARIO]).categories["Automotive"].company == 21_000_001
+    assert at.slider(key="w:categories/Automotive/company").value == 21_000_001
+    spec = {"categories": {"Automotive": {"company": 21_000_001}}}
+    assert count(at, "Qualified — scenario") == qualified_under(metrics, spec)
+
+
+# -- exact values and ± % ---------------------------------------------------------------------------
+
+
+def test_plus_twenty_percent_of_supermarket_is_exact(metrics):
+    # Failed before: the slider moves in 50 000 steps, so 8 760 000 (7 300 000 + 20 %) could not be set.
+    at = whatif()
+    at.selectbox(key="whatif_category").select("Supermarket").run()
+    at.number_input(key="w:percent/Supermarket").set_value(20.0).run()
+    at.button(key="apply_percent/Supermarket").click().run()
+    assert not at.exception
+    thresholds = at.session_state[state.SCENARIO]["categories"]["Supermarket"]
+    assert thresholds == {"company": 8_760_000, "conditional": 4_380_000, "brand": 1_200_000}
+    assert at.number_input(key="w:categories/Supermarket/company#exact").value == 8_760_000
+    assert at.slider(key="w:categories/Supermarket/company").value == 8_760_000
+    expected = qualified_under(metrics, {"categories": {"Supermarket": thresholds}})
+    assert count(at, "Qualified — scenario") == expected
+
+
+def test_slider_and_exact_input_show_the_same_value():
+    at = whatif()
+    at.selectbox(key="whatif_category").select("Fashion").run()
+    at.slider(key="w:categories/Fashion/brand").set_value(400_000).run()
+    assert at.number_input(key="w:categories/Fashion/brand#exact").value == 400_000
+    at.number_input(key="w:categories/Fashion/brand#exact").set_value(412_345).run()
+    assert at.slider(key="w:categories/Fashion/brand").value == 412_345
+
+
+# -- one rule for conditional ≤ company, said in the UI ----------------------------------------------
+
+
+def test_lowering_the_company_threshold_lowers_the_conditional_and_says_so(metrics):
+    at = whatif()
+    at.selectbox(key="whatif_category").select("Fashion").run()
+    at.number_input(key="w:categories/Fashion/company#exact").set_value(600_000).run()
+    assert at.number_input(key="w:categories/Fashion/conditional#exact").value == 600_000
+    assert any("Fashion: conditional lowered to 600" in t for t in texts(at.info)), texts(at.info)
+    spec = {"categories": {"Fashion": {"company": 600_000, "conditional": 600_000}}}
+    assert count(at, "Qualified — scenario") == qualified_under(metrics, spec)
+    at.run()  # the note is said once
+    assert not any("lowered" in t for t in texts(at.info))
+
+
+def test_a_conditional_above_the_company_threshold_is_lowered_with_a_note():
+    at = whatif()
+    at.selectbox(key="whatif_category").select("Fashion").run()
+    at.slider(key="w:categories/Fashion/conditional").set_value(5_000_000).run()
+    assert not at.exception and not at.error
+    assert at.slider(key="w:categories/Fashion/conditional").value == 3_200_000
+    assert any("conditional lowered to 3" in t for t in texts(at.info))
+
+
+# -- the thresholds table's edits ---------------------------------------------------------------
+
+
+def test_table_edits_are_relative_to_the_snapshot_and_only_changes_count():
+    base = Policy.default().to_dict()["categories"]
+    current = {**base, "Fashion": {"company": 3_000_000, "conditional": 800_000, "brand": 350_000}}
+    rows = list(base)
+    edits = state.table_edits(base, {
+        rows.index("Fashion"): {"company": 3_000_000},             # already applied: no change
+        rows.index("Garden"): {"brand": 900_000, "conditional": None},  # a blank is passed on (the rule ignores it)
+        rows.index("Kids"): {"company": 4_500_000},                # the same as the scenario: nothing
+    }, current)
+    assert edits == {"Garden": {"brand": 900_000, "conditional": None}}
