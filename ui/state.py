@@ -13,8 +13,8 @@ their own keys (``w:…``) and write back through callbacks, so their values sur
 from __future__ import annotations
 
 import copy
-import math
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
