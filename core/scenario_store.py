@@ -397,6 +397,28 @@ def _make_engine(url: str, busy_timeout: float) -> Engine:
     return sa.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
 
 
+_VERSION_QUERY = sa.select(schema_table.c.version).where(schema_table.c.component == "scenarios")
+_PG_SCHEMA_LOCK = 0x44504553  # an advisory-lock key ("DPES") that only this module takes
+
+
+def _create_schema(engine: Engine) -> None:
+    """Create whatever is missing, one process at a time, so that first uses at the same moment don't collide
+    (two CREATE TABLEs of one table: the second fails). A complete schema is only read, as a read-only
+    database allows."""
+    with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        if all(inspector.has_table(table.name) for table in metadata.sorted_tables):
+            return
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock first; other creators wait (busy timeout)
+        elif conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK})
+        metadata.create_all(conn)  # checks again under the lock
+        if conn.execute(_VERSION_QUERY).scalar() is None:
+            conn.execute(sa.insert(schema_table).values(component="scenarios", version=SCHEMA_VERSION))
+
+
 def _location(engine_url: URL) -> str:
     backend = engine_url.get_backend_name()
     if backend == "sqlite":
@@ -478,24 +500,11 @@ class ScenarioStore:
             with self._lock:
                 if self._ready:
                     return
-                try:
-                    metadata.create_all(engine)
-                except sa_exc.DBAPIError as exc:
-                    if _reason(exc) != _FAILED:
-                        raise
-                    # another process may have created the same tables a moment ago: look once more
-                    log.info("scenario library: creating the tables failed once; checking again", exc_info=True)
-                    metadata.create_all(engine)
+                _create_schema(engine)
                 with engine.connect() as conn:
-                    version = conn.execute(
-                        sa.select(schema_table.c.version).where(schema_table.c.component == "scenarios")
-                    ).scalar()
-                if version is None:
-                    try:
-                        with engine.begin() as conn:
-                            conn.execute(sa.insert(schema_table).values(component="scenarios", version=SCHEMA_VERSION))
-                    except sa_exc.IntegrityError:
-                        pass  # another process recorded it first
+                    version = conn.execute(_VERSION_QUERY).scalar()
+                if version is None:  # tables made by hand or by a crashed first run
+                    raise StoreUnavailable(f"{action}: the library's database has no schema version; ask its owner.")
                 elif version > SCHEMA_VERSION:
                     raise StoreUnavailable(
                         f"{action}: the scenario library was written by a newer version of this app "

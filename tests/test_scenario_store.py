@@ -323,7 +323,11 @@ def test_sessions_saving_different_names_at_once_all_keep_theirs(open_store):
 
 
 CHILD = r"""
-import json, pathlib, sys, time
+import json, pathlib, sys, time, types
+# a bare `core` package: its __init__ imports the engine (pandas), which the store does not need
+core = types.ModuleType("core")
+core.__path__ = [str(pathlib.Path.cwd() / "core")]
+sys.modules["core"] = core
 from core.scenario_store import NameTaken, ScenarioStore
 url, who, ready, go = sys.argv[1:5]
 store = ScenarioStore(url)
