@@ -18,8 +18,8 @@ Concurrency is left to the database, never to a check-then-write in Python:
 
 Every failure is a ``StoreError`` whose text is meant for the user: it names the scenario and what
 happened, never a URL, password, file system detail or SQL (the detail goes to ``logging``).
-This module does not import streamlit; the UI builds a store with
-``ScenarioStore(store_url(os.environ, st.secrets))`` inside ``st.cache_resource``.
+This module does not import streamlit; the UI builds one store per process with
+``ScenarioStore.from_settings(os.environ, st.secrets)`` inside ``st.cache_resource``.
 """
 
 from __future__ import annotations
@@ -176,7 +176,12 @@ def store_url(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] |
     if section is not None:
         if section.get("url"):
             return _normalise(str(section["url"]))
-        if section.get("dialect"):
+        where = f"[connections.{SECRETS_CONNECTION}] in .streamlit/secrets.toml"
+        if not section.get("dialect"):
+            raise StoreUnavailable(
+                f"The scenario library is not set up correctly: {where} has neither a url nor a dialect."
+            )
+        try:
             driver = f"+{section['driver']}" if section.get("driver") else ""
             url = URL.create(
                 drivername=f"{section['dialect']}{driver}",
@@ -187,11 +192,9 @@ def store_url(env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] |
                 database=section.get("database"),
                 query=dict(section.get("query") or {}),
             )
-            return _normalise(url.render_as_string(hide_password=False))
-        raise StoreUnavailable(
-            f"The scenario library is misconfigured: [connections.{SECRETS_CONNECTION}] in .streamlit/secrets.toml "
-            "has neither a url nor a dialect."
-        )
+        except (TypeError, ValueError, sa_exc.ArgumentError):
+            raise StoreUnavailable(f"The scenario library is not set up correctly: {where} has a bad field.") from None
+        return _normalise(url.render_as_string(hide_password=False))
     return _sqlite_url(DEFAULT_PATH)
 
 
@@ -361,7 +364,7 @@ def _translated(action: str, changes: bool) -> Iterator[None]:
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ModuleNotFoundError) as exc:
         log.warning("%s: bad database setting", action, exc_info=True)
         raise StoreUnavailable(
-            f"{action}: the scenario library's database setting is not a usable address (check {ENV_VAR} or "
+            f"{action}: the library's database setting is not a usable address (check {ENV_VAR} or "
             f"[connections.{SECRETS_CONNECTION}] in .streamlit/secrets.toml).{outcome}"
         ) from exc
     except sa_exc.SQLAlchemyError as exc:
@@ -458,6 +461,18 @@ class ScenarioStore:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self._ready = False
+        self._setting_error: StoreUnavailable | None = None
+
+    @classmethod
+    def from_settings(cls, env: Mapping[str, str], secrets: Mapping[str, Any] | None = None) -> ScenarioStore:
+        """The store ``store_url(env, secrets)`` names. Never raises: a setting that cannot be used is reported
+        as StoreUnavailable by the first call, so a page that builds the store still renders."""
+        try:
+            return cls(store_url(env, secrets))
+        except StoreUnavailable as exc:
+            store = cls("")
+            store._setting_error = exc
+            return store
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -469,6 +484,8 @@ class ScenarioStore:
     @property
     def engine(self) -> Engine:
         """The SQLAlchemy engine, made on first use (a bad URL raises StoreUnavailable at the first call)."""
+        if self._setting_error is not None:
+            raise self._setting_error
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
@@ -672,8 +689,16 @@ class ScenarioStore:
                 if fresh is None:
                     return self._insert(shown, key, text, diff_text, who)
                 raise self._changed_since(fresh, "your version was not saved")
-            saved = replace(self._scenario(row), description=text, updated_by=who, updated_at=now)
-            return replace(saved, diff=json.loads(diff_text))
+            return SavedScenario(
+                id=row.id,
+                name=row.name,
+                description=text,
+                author=row.author,
+                created_at=row.created_at,
+                updated_at=now,
+                updated_by=who,
+                diff=json.loads(diff_text),
+            )
 
     def rename(
         self,
@@ -683,25 +708,26 @@ class ScenarioStore:
         author: str | None = None,
         expected_updated_at: datetime | None = None,
     ) -> SavedScenario:
-        """Give the scenario a new name (NameTaken if another scenario has it; a change of case is fine)."""
+        """Give the scenario a new name (NameTaken if another scenario has it; a change of case is fine).
+        ``author`` becomes ``updated_by``; with ``expected_updated_at``, Conflict if someone changed it since."""
         shown, key = clean_name(new_name)
         who = _clean_author(author)
         self._check_token(expected_updated_at)
         with self._db(f"Could not rename the scenario to “{shown}”", changes=True):
             row = self._row(scenarios_table.c.id == scenario_id)
-            if row is None:
-                raise NotFound("This scenario is no longer in the library (someone may have deleted it).")
+            current = self._opened(row, "This scenario is no longer in the library (someone may have deleted it).")
+            assert row is not None
             if expected_updated_at is not None and row.updated_at != expected_updated_at:
                 raise self._changed_since(row, "it was not renamed")
             if row.name == shown:
-                return self._scenario(row)
+                return current
             now = self._now_after(row.updated_at)
             try:
                 with self.engine.begin() as conn:
                     done = conn.execute(
                         sa.update(scenarios_table)
                         .where(scenarios_table.c.id == row.id, scenarios_table.c.updated_at == row.updated_at)
-                        .values(name=shown, name_key=key, updated_at=now, updated_by=who or row.updated_by)
+                        .values(name=shown, name_key=key, updated_at=now, updated_by=who)
                     ).rowcount
             except sa_exc.IntegrityError:
                 raise self._taken(shown, key) from None
@@ -710,7 +736,7 @@ class ScenarioStore:
                 if fresh is None:
                     raise NotFound(f"“{row.name}” is no longer in the library (someone deleted it just now).")
                 raise self._changed_since(fresh, "it was not renamed")
-            return replace(self._scenario(row), name=shown, updated_at=now, updated_by=who or row.updated_by)
+            return replace(current, name=shown, updated_at=now, updated_by=who)
 
     def duplicate(self, scenario_id: int, new_name: str, author: str | None) -> SavedScenario:
         """A copy of the scenario (description and diff) under a new name, created now by ``author``."""

@@ -638,6 +638,10 @@ def test_a_damaged_row_is_left_out_of_the_list_and_cannot_be_opened(open_store, 
     assert store.list() == [good]
     with pytest.raises(StoreError, match="“Bad” is damaged"):
         store.get(bad.id)
+    with pytest.raises(StoreError, match="“Bad” is damaged"):
+        store.rename(bad.id, "Renamed")
+    repaired = store.save("Bad", "", DIFF_A, None, overwrite=True)  # overwriting it repairs it
+    assert store.get(bad.id) == repaired and repaired.diff == DIFF_A
 
 
 # -- where the library lives ----------------------------------------------------------------------------
@@ -667,6 +671,8 @@ def test_store_url_precedence(tmp_path, monkeypatch):
     assert store_url({}, {"connections": {"other": {"url": "sqlite://"}}}) == f"sqlite:///{DEFAULT_PATH}"
     with pytest.raises(StoreUnavailable, match=r"\[connections.scenarios\] .* has neither a url nor a dialect"):
         store_url({}, {"connections": {"scenarios": {"host": "db"}}})
+    with pytest.raises(StoreUnavailable, match=r"\[connections.scenarios\] .* has a bad field"):
+        store_url({}, {"connections": {"scenarios": {"dialect": "postgresql", "port": "fifty"}}})
     # 3. else the project's own file, also when Streamlit has no secrets file at all
     assert store_url({}, NoSecretsFile()) == store_url() == f"sqlite:///{DEFAULT_PATH}"
     assert DEFAULT_PATH == ROOT / "data" / "scenarios.sqlite"
@@ -675,8 +681,24 @@ def test_store_url_precedence(tmp_path, monkeypatch):
     assert store_url({ENV_VAR: "postgresql+psycopg2://u@h/d"}) == "postgresql+psycopg2://u@h/d"
 
 
+def test_from_settings_never_raises_and_reports_a_bad_setting_on_first_use(tmp_path):
+    store = ScenarioStore.from_settings({}, {"connections": {"scenarios": {"host": "db", "password": "s3cret"}}})
+    assert store.location == "an unusable database setting"
+    with pytest.raises(StoreUnavailable, match="neither a url nor a dialect") as caught:
+        store.list()
+    assert_user_message(str(caught.value), "s3cret")
+    good = ScenarioStore.from_settings({ENV_VAR: str(tmp_path / "s.sqlite")}, NoSecretsFile())
+    assert good.list() == [] and good.location == f"SQLite file {tmp_path}/s.sqlite"
+    good.dispose()
+
+
 def test_the_default_sqlite_file_is_gitignored():
-    files = ["data/scenarios.sqlite", "data/scenarios.sqlite-wal", "data/scenarios.sqlite-shm"]
+    files = [
+        "data/scenarios.sqlite",
+        "data/scenarios.sqlite-wal",
+        "data/scenarios.sqlite-shm",
+        ".streamlit/secrets.toml",
+    ]
     try:
         out = subprocess.run(["git", "check-ignore", "--no-index", *files], cwd=ROOT, capture_output=True, text=True)
     except FileNotFoundError:
@@ -684,7 +706,7 @@ def test_the_default_sqlite_file_is_gitignored():
     if out.returncode == 128:
         pytest.skip(f"not a git checkout: {out.stderr.strip()}")
     assert out.stdout.split() == files
-    assert DEFAULT_PATH.relative_to(ROOT).as_posix() == files[0]
+    assert DEFAULT_PATH.relative_to(ROOT).as_posix() == files[0]  # and the secrets that may hold a password
 
 
 def test_location_names_no_host_user_or_password(tmp_path):
