@@ -35,7 +35,9 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_compare.py
 
 # Resolve pyproject.toml's ranges (with the test and dev extras) in a scratch venv and pin the result.
 lock:
