@@ -129,3 +129,132 @@ def test_table_edits_are_relative_to_the_snapshot_and_only_changes_count():
         rows.index("Kids"): {"company": 4_500_000},                # the same as the scenario: nothing
     }, current)
     assert edits == {"Garden": {"brand": 900_000, "conditional": None}}
+
+
+# -- the workbench: name, library, link, file, compare -------------------------------------------
+
+
+@pytest.fixture
+def library(tmp_path, monkeypatch):
+    """A fresh, empty scenario library for one test."""
+    monkeypatch.setenv("DPE_SCENARIO_DB", str(tmp_path / "scenarios.sqlite"))
+    from core.scenario_store import ScenarioStore
+
+    return ScenarioStore(f"sqlite:///{tmp_path / 'scenarios.sqlite'}")
+
+
+def name_scenario(at: AppTest, name: str, description: str = "") -> None:
+    at.text_input(key="wb:name").input(name).run()
+    if description:
+        at.text_input(key="wb:description").input(description).run()
+
+
+def test_save_two_scenarios_and_open_one(library, metrics):
+    at = whatif()
+    at.slider(key="w:scale").set_value(80).run()
+    name_scenario(at, "Lower by 20 %", "**not bold** <b>x</b>")
+    at.button(key="wb:save").click().run()
+    assert not at.exception
+    at.slider(key="w:scale").set_value(150).run()
+    name_scenario(at, "Higher by 50 %")
+    at.button(key="wb:save").click().run()
+    saved = {s.name: s for s in library.list()}
+    assert set(saved) == {"Lower by 20 %", "Higher by 50 %"}
+    assert saved["Lower by 20 %"].description == "**not bold** <b>x</b>"
+    # A name already in the library is refused with a message, nothing lost.
+    at.button(key="wb:save").click().run()
+    assert at.error and len(library.list()) == 2
+    # Open the first: its counts come back, at scale 100 % (the diff holds the scaled thresholds).
+    at.selectbox(key="wb:chosen").select(saved["Lower by 20 %"].id).run()
+    at.button(key="wb:open").click().run()
+    assert at.slider(key="w:scale").value == 100
+    expected = qualified_under(metrics, Policy.default().scaled(0.8).to_dict())
+    assert count(at, "Qualified — scenario") == expected
+    assert at.text_input(key="wb:name").value == "Lower by 20 %"
+    assert at.query_params.get("saved") == [str(saved["Lower by 20 %"].id)] or \
+        at.query_params.get("saved") == str(saved["Lower by 20 %"].id)
+    # User text is never Markdown: not in any markdown element.
+    assert not [m for m in at.markdown if "not bold" in m.value]
+
+
+def test_rename_duplicate_delete(library):
+    first = library.save("Alpha", "", {"growth": {"min_growing_quarters": 2}}, None)
+    at = whatif()
+    at.selectbox(key="wb:chosen").select(first.id).run()
+    at.text_input(key="wb:new_name").input("Beta").run()
+    at.button(key="wb:duplicate").click().run()
+    assert sorted(s.name for s in library.list()) == ["Alpha", "Beta"]
+    at.button(key="wb:rename").click().run()  # Beta is taken
+    assert at.error and sorted(s.name for s in library.list()) == ["Alpha", "Beta"]
+    at.text_input(key="wb:new_name").input("Gamma").run()
+    at.button(key="wb:rename").click().run()
+    assert sorted(s.name for s in library.list()) == ["Beta", "Gamma"]
+    at.selectbox(key="wb:chosen").select(first.id).run()
+    at.checkbox(key="wb:confirm_delete").check().run()
+    at.button(key="wb:delete").click().run()
+    assert [s.name for s in library.list()] == ["Beta"]
+
+
+def test_a_link_opens_the_scenario(library, metrics):
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.query_params["name"] = "Fashion down"
+    at.query_params["Fashion.company"] = "2560000"
+    at.query_params["growth.min_growing_quarters"] = "2"
+    at.run()
+    at.switch_page(WHATIF).run()
+    assert not at.exception
+    spec = {"categories": {"Fashion": {"company": 2_560_000}}, "growth": {"min_growing_quarters": 2}}
+    assert count(at, "Qualified — scenario") == qualified_under(metrics, spec)
+    assert at.text_input(key="wb:name").value == "Fashion down"
+
+
+def test_a_tampered_link_says_so_and_shows_the_baseline(library, metrics):
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.query_params["Fashion.company"] = "lots"
+    at.query_params["nonsense"] = "1"
+    at.run()
+    at.switch_page(WHATIF).run()
+    assert not at.exception
+    assert any("This link could not be opened" in e.value and "nonsense" in e.value for e in at.error)
+    assert count(at, "Qualified — scenario") == qualified_under(metrics, {})
+
+
+def test_a_link_to_a_saved_scenario(library, metrics):
+    saved = library.save("Two quarters", "", {"growth": {"min_growing_quarters": 2}}, None)
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.query_params["saved"] = str(saved.id)
+    at.run()
+    at.switch_page(WHATIF).run()
+    assert count(at, "Qualified — scenario") == qualified_under(metrics, {"growth": {"min_growing_quarters": 2}})
+    gone = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    gone.query_params["saved"] = "999"
+    gone.run()
+    gone.switch_page(WHATIF).run()
+    assert not gone.exception and any("could not be opened" in e.value for e in gone.error)
+
+
+def test_import_a_scenario_file_and_a_bad_one(library, metrics):
+    at = whatif()
+    good = b"name: From a file\ncategories:\n  Kids: {company: 4000000}\n"
+    at.file_uploader(key="wb:import").set_value(("kids.yaml", good, "application/x-yaml")).run()
+    assert not at.exception
+    assert count(at, "Qualified — scenario") == qualified_under(metrics, {"categories": {"Kids": {"company": 4_000_000}}})
+    bad = b"growth:\n  min_growing_quarters: 9\n"
+    at.file_uploader(key="wb:import").set_value(("bad.yaml", bad, "application/x-yaml")).run()
+    assert any("growth.min_growing_quarters" in e.value for e in at.error)
+    assert count(at, "Qualified — scenario") == qualified_under(metrics, {"categories": {"Kids": {"company": 4_000_000}}})
+
+
+def test_compare_the_baseline_with_saved_scenarios(library, metrics):
+    library.save("Half", "", Policy.default().scaled(0.5).diff(), None)
+    at = whatif()
+    at.multiselect(key="wb:compare").set_value(["(the scenario being edited)", "Half"]).run()
+    assert not at.exception
+    totals = [d.value for d in at.dataframe if "revenue_covered" in d.value.columns and "scenario" in d.value.columns]
+    assert totals
+    frame = totals[0].set_index("scenario")
+    assert frame.loc["Half", "qualified"] == qualified_under(metrics, Policy.default().scaled(0.5).to_dict())
+    at.selectbox(key="wb:flip_b").select("Half").run()
+    flipped = [d.value for d in at.dataframe if "why" in d.value.columns][0]
+    assert (flipped["change"] == "enters").any()
+    assert flipped["why"].str.contains("PLN").all()

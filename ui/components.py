@@ -15,8 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from core.dataset import DataError
-from core.formatting import pln
-from core.policy import Policy, field_help
 from ui import state
 from ui.charts import STATUS_COLORS, STATUS_LABELS
 from ui.export import to_csv_bytes, to_excel_bytes
@@ -24,8 +22,6 @@ from ui.export import to_csv_bytes, to_excel_bytes
 # The theme's green / orange / gray are set to STATUS_COLORS in .streamlit/config.toml.
 BADGE_COLORS = {"qualified": "green", "review": "orange", "not_qualified": "gray"}
 STATUS_MD = {s: f":{c}[**{STATUS_LABELS[s]}**]" for s, c in BADGE_COLORS.items()}  # metric labels (ours)
-THRESHOLD_MAX = 20_000_000
-THRESHOLD_STEP = 50_000
 
 # -- tables and downloads ------------------------------------------------------------------------
 
@@ -213,176 +209,6 @@ def problems_table(error: DataError) -> None:
 
 def policy_error(exc: Exception) -> None:
     st.error(str(exc))  # our own message naming the key: the controls hold numbers and listed levels, no free text
-
-
-# -- policy controls bound to the scenario -------------------------------------------------------
-
-
-def _store(key: str, path: tuple[str, ...]) -> None:
-    state.spec_set(path, st.session_state[key])
-
-
-def _bound(widget, label: str, path: tuple[str, ...], *, convert=lambda v: v, on_change=None, **kw):
-    """``widget`` (st.slider, st.select_slider…) showing the scenario value at ``path`` and writing it back."""
-    key = state.widget_key(path)
-    if key not in st.session_state:
-        st.session_state[key] = convert(state.spec_get(path))
-    return widget(label, key=key, on_change=on_change or _store, args=(key, path), **kw)
-
-
-def _store_threshold(key: str, category: str, kind: str) -> None:
-    """A slider or number input of one threshold: through the policy's one rule (`state.edit_thresholds`)."""
-    state.edit_thresholds({category: {kind: st.session_state[key]}})
-
-
-THRESHOLD_LABELS = {"company": "Company threshold", "conditional": "Conditional threshold (≤ company)",
-                    "brand": "Brand Zone account threshold"}
-
-
-def threshold_sliders(category: str) -> None:
-    """The three thresholds of one category (before the scale slider applies): a slider for a quick move
-    and, beside it, a number input for an exact value."""
-    for kind, label in THRESHOLD_LABELS.items():
-        path = ("categories", category, kind)
-        value = round(float(state.spec_get(path)))
-        slider_key, exact_key = state.widget_key(path), state.exact_key(path)
-        if slider_key not in st.session_state:
-            st.session_state[slider_key] = value
-        if exact_key not in st.session_state:
-            st.session_state[exact_key] = value
-        slide, exact = st.columns([3, 2], vertical_alignment="bottom")
-        slide.slider(f"{label} — {category}", key=slider_key, on_change=_store_threshold,
-                     args=(slider_key, category, kind), min_value=0, max_value=max(THRESHOLD_MAX, value),
-                     step=THRESHOLD_STEP, format="%,d PLN", help=field_help("thresholds", kind))
-        exact.number_input(f"Exact, PLN — {category} {kind}", key=exact_key, on_change=_store_threshold,
-                           args=(exact_key, category, kind), min_value=0, step=1, format="%d",
-                           label_visibility="collapsed", help=f"{label}: type an exact value in PLN.")
-
-
-def _apply_percent(category: str, key: str) -> None:
-    factor = 1 + float(st.session_state[key]) / 100
-    current = state.spec_get(("categories", category))
-    state.edit_thresholds({category: {k: round(current[k] * factor) for k in state.THRESHOLD_KINDS}})
-    st.session_state[key] = 0.0
-
-
-def percent_change(category: str) -> None:
-    """Change the three thresholds of one category by a percentage, to the exact PLN (rounded to 1 PLN)."""
-    key = f"w:percent/{category}"
-    st.session_state.setdefault(key, 0.0)
-    row = st.columns([3, 2], vertical_alignment="bottom")
-    row[0].number_input(f"± % for all three thresholds of {category}", key=key, min_value=-100.0,
-                        step=1.0, format="%.1f", help="+20 turns 7 300 000 into 8 760 000; rounded to whole PLN.")
-    row[1].button("Apply ± %", key=f"apply_percent/{category}", on_click=_apply_percent, args=(category, key))
-
-
-def effective_thresholds(category: str) -> None:
-    """What the sliders above mean once the scale slider applies (only when it is not 100 %)."""
-    if state.scale_pct() == 100:
-        return
-    t = state.scenario_policy().categories[category]
-    st.caption(f"With every threshold at {state.scale_pct()} %: company {pln(t.company)}, "
-               f"conditional {pln(t.conditional)}, brand {pln(t.brand)}.")
-
-
-def _store_table(key: str) -> None:
-    edits = state.table_edits(state.table_base(), st.session_state[key].get("edited_rows", {}),
-                              state.scenario_spec()["categories"])
-    if edits:
-        state.edit_thresholds(edits, from_table=True)
-
-
-def scenario_notes() -> None:
-    """What the last edit did or why it was refused (our own text: category names and numbers)."""
-    for kind, text in state.take_notes():
-        (st.error if kind == "error" else st.info)(text, icon="⚠️" if kind == "error" else "ℹ️")
-
-
-def thresholds_editor() -> None:
-    """All categories' thresholds in one editable table (before the scale slider applies).
-
-    An edit does not rerun the page (``on_change="ignore"``): cells typed one after another (Tab, Enter)
-    stay in the browser until "Apply", so no rerun can land while a cell is being typed and drop or
-    mangle it (issue 8: a rerun after every cell lost the value typed next, and once kept only
-    "600000" of "9600000"). "ignore" also hands each edit to the app at once, not 150 ms later, so an
-    "Apply" clicked straight after typing includes it. The edits (``edited_rows``) are relative to the
-    snapshot the table was created with (`state.table_base`); anything else changing a threshold
-    re-creates it from the spec."""
-    base = state.table_base()
-    frame = pd.DataFrame([(c, *(round(t[k]) for k in state.THRESHOLD_KINDS)) for c, t in base.items()],
-                         columns=["category", *state.THRESHOLD_KINDS])
-    key = state.table_key()
-    st.data_editor(
-        frame, key=key, hide_index=True, width="stretch", num_rows="fixed", on_change="ignore",
-        disabled=["category"], height=ROW_PX * (len(frame) + 1) + 3,
-        column_config={
-            "category": st.column_config.TextColumn("Category", width=CATEGORY_COL_PX),
-            "company": st.column_config.NumberColumn(
-                "Company", format="%,d", width=NUMBER_COL_PX, step=1, help=field_help("thresholds", "company")),
-            "conditional": st.column_config.NumberColumn(
-                "Conditional", format="%,d", width=NUMBER_COL_PX, step=1,
-                help=field_help("thresholds", "conditional") + " Kept at or below the company threshold."),
-            "brand": st.column_config.NumberColumn(
-                "Brand", format="%,d", width=NUMBER_COL_PX, step=1, help=field_help("thresholds", "brand")),
-        },
-    )
-    st.button("Apply table edits", key="apply_table", on_click=_store_table, args=(key,), type="primary",
-              help="Every cell you changed is applied at once; a value the policy refuses is named in a "
-                   "message and the table goes back to the scenario's values.")
-
-
-def _store_scale(key: str) -> None:
-    st.session_state[state.SCALE] = int(st.session_state[key])
-
-
-def scale_slider() -> None:
-    key = "w:scale"
-    if key not in st.session_state:
-        st.session_state[key] = state.scale_pct()
-    st.slider(
-        "Scale every threshold", min_value=50, max_value=200, step=5, format="%d %%", key=key,
-        on_change=_store_scale, args=(key,),
-        help="Our what-if, not a rule: multiplies the company, conditional and brand thresholds of every "
-             "category by this percentage (100 % = the thresholds as set below). "
-             + field_help("policy", "categories"),
-    )
-
-
-def other_policy_controls() -> None:
-    """Every policy parameter other than the thresholds, each with its published / assumption help."""
-    scale = Policy.from_dict(state.scenario_spec()).quality_scale
-    st.markdown("**Quality**")
-    _bound(st.slider, "Minimum positive ratings (main account)", ("criteria", "min_positive_ratings_pct"),
-           convert=float, min_value=90.0, max_value=100.0, step=0.1, format="%.1f %%",
-           help=field_help("criteria", "min_positive_ratings_pct"))
-    _bound(st.select_slider, "Minimum sales quality, main account", ("criteria", "min_quality_main"),
-           options=scale, help=field_help("criteria", "min_quality_main"))
-    _bound(st.select_slider, "Minimum sales quality, other accounts", ("criteria", "min_quality_other"),
-           options=scale, help=field_help("criteria", "min_quality_other"))
-    st.markdown("**Growth**")
-    _bound(st.slider, "Minimum year-on-year growth", ("growth", "min_yoy_growth"),
-           convert=float, min_value=-0.5, max_value=0.5, step=0.01, format="percent",
-           help=field_help("growth", "min_yoy_growth"))
-    _bound(st.slider, "Minimum growing quarters (of 4)", ("growth", "min_growing_quarters"),
-           convert=int, min_value=0, max_value=4, step=1, help=field_help("growth", "min_growing_quarters"))
-    _bound(st.slider, "Peer percentile for the conditional path", ("conditional", "peer_percentile"),
-           convert=float, min_value=0.0, max_value=100.0, step=5.0, format="%.0f",
-           help=field_help("conditional", "peer_percentile"))
-    st.markdown("**Flags**")
-    _bound(st.slider, "Maximum transaction problem rate", ("flags", "max_transaction_problem_rate"),
-           convert=float, min_value=0.0, max_value=0.2, step=0.005, format="percent",
-           help=field_help("flags", "max_transaction_problem_rate"))
-    _bound(st.slider, "Minimum exportable share", ("flags", "min_exportable_share"),
-           convert=float, min_value=0.0, max_value=1.0, step=0.05, format="percent",
-           help=field_help("flags", "min_exportable_share"))
-    _bound(st.slider, "Minimum share of New products", ("flags", "min_new_condition_share"),
-           convert=float, min_value=0.0, max_value=1.0, step=0.05, format="percent",
-           help=field_help("flags", "min_new_condition_share"))
-
-
-def reset_button() -> None:
-    st.button("↺ Reset to published policy", on_click=state.reset_scenario, key="reset_scenario",
-              disabled=state.is_baseline(), help="Drop every change: the published thresholds and our default assumptions.")
 
 
 def scope_note() -> None:

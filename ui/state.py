@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,9 @@ import streamlit as st
 from core.dataset import DataError, Dataset, Problem
 from core.decide import decide
 from core.metrics import Metrics, compute_metrics
+from core.parameters import THRESHOLD_KINDS
 from core.policy import Policy, PolicyError
+from core.scenario import BASELINE_NAME, DEFAULT_NAME, Scenario
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 SAMPLE_FILES = ("accounts.csv", "revenue.csv")
@@ -40,7 +41,7 @@ WIDGET_PREFIX = "w:"
 TABLE_VERSION = "thresholds_table_version"
 TABLE_BASE = "thresholds_table_base"
 NOTES = "scenario_notes"
-THRESHOLD_KINDS = ("company", "conditional", "brand")
+META = "scenario_meta"
 
 
 # -- caches: keyed by content, never by session --------------------------------------------------
@@ -84,6 +85,8 @@ def init() -> None:
         ss[SCENARIO] = Policy.default().to_dict()
     ss.setdefault(SCALE, 100)
     ss.setdefault(TABLE_VERSION, 0)
+    ss.setdefault(META, {"name": "", "description": "", "saved_id": None, "saved_updated_at": None,
+                         "edited": False})
 
 
 def dataset() -> Dataset:
@@ -175,22 +178,47 @@ def scale_pct() -> int:
 
 def scenario_policy() -> Policy:
     """The scenario as a validated Policy: the edited policy with every threshold scaled.
-    Raises `PolicyError` if the edits are inconsistent (the controls prevent that)."""
-    factor = scale_pct() / 100
+    Raises `PolicyError` if scaling pushes a threshold out of its bounds."""
     policy = Policy.from_dict(scenario_spec())
-    if is_baseline():
-        return policy
-    return policy.scaled(factor, name=scenario_name())
+    return policy if scale_pct() == 100 else policy.scaled(scale_pct() / 100)
 
 
 def is_baseline() -> bool:
-    return scale_pct() == 100 and scenario_spec() == Policy.default().to_dict()
+    return scale_pct() == 100 and scenario_spec() == _published_spec()
+
+
+def _published_spec() -> dict:
+    return Policy.default().to_dict()
+
+
+def meta() -> dict:
+    """The scenario's name and description as the user gave them, and the saved scenario it came from
+    (``saved_id``, ``saved_updated_at``: the version token the library checks), if any."""
+    init()
+    return _state()[META]
 
 
 def scenario_name() -> str:
+    if meta()["name"]:
+        return meta()["name"]
     if is_baseline():
-        return "Published policy (baseline)"
-    return "Custom scenario" + (f", thresholds × {scale_pct()} %" if scale_pct() != 100 else "")
+        return BASELINE_NAME
+    return DEFAULT_NAME + (f", thresholds × {scale_pct()} %" if scale_pct() != 100 else "")
+
+
+def set_meta(name: str | None = None, description: str | None = None) -> None:
+    m = dict(meta())
+    if name is not None:
+        m["name"] = name.strip()
+    if description is not None:
+        m["description"] = description
+    _state()[META] = m
+
+
+def current_scenario() -> Scenario:
+    """The scenario being edited as a `Scenario` (name, description, the scaled policy). Raises
+    `PolicyError` if the name or the scaled policy is invalid."""
+    return Scenario.create(scenario_name(), scenario_policy(), meta()["description"])
 
 
 def scenario_decisions() -> pd.DataFrame:
@@ -214,16 +242,6 @@ def spec_get(path: tuple[str, ...]) -> Any:
     return node
 
 
-def spec_set(path: tuple[str, ...], value: Any) -> None:
-    """Set one value of the scenario (a non-threshold control: thresholds go through `edit_thresholds`)."""
-    spec = copy.deepcopy(scenario_spec())
-    node = spec
-    for part in path[:-1]:
-        node = node[part]
-    node[path[-1]] = value
-    set_spec(spec)
-
-
 def set_spec(spec: dict, *, from_table: bool = False) -> None:
     """Make ``spec`` the scenario. The thresholds table is re-created from the new spec unless the
     change came from the table itself: re-creating it on its own edits is what lost a value typed in
@@ -231,9 +249,43 @@ def set_spec(spec: dict, *, from_table: bool = False) -> None:
     _state()[SCENARIO] = spec
     if not from_table:
         refresh_table()
+    scenario_changed()
 
 
-# -- thresholds: one rule (conditional ≤ company) in one place -----------------------------------
+def scenario_changed() -> None:
+    """Hook for every change of the scenario's policy: it no longer matches the saved version as is."""
+    m = dict(meta())
+    m["edited"] = True
+    _state()[META] = m
+
+
+def load_scenario(scenario: Scenario, saved: Any = None) -> None:
+    """Make ``scenario`` the one being edited (from a link, the library or a file): its policy at scale
+    100 %, its name and description, and every control re-created from it. ``saved`` is the library's
+    `SavedScenario` it came from, if any."""
+    ss = _state()
+    ss[SCENARIO] = Policy.default().overlay(scenario.diff()).to_dict()
+    ss[SCALE] = 100
+    ss[META] = {"name": "" if scenario.name == BASELINE_NAME else scenario.name,
+                "description": scenario.description,
+                "saved_id": getattr(saved, "id", None), "saved_updated_at": getattr(saved, "updated_at", None),
+                "edited": False}
+    _drop_widgets()
+
+
+def _drop_widgets() -> None:
+    ss = _state()
+    for key in [k for k in ss if isinstance(k, str) and k.startswith(WIDGET_PREFIX)]:
+        del ss[key]
+    refresh_table()
+
+
+def reset_scenario() -> None:
+    """Back to the published policy: the spec, the scale, the name and every bound widget."""
+    load_scenario(Scenario.baseline())
+
+
+# -- edits: one rule (conditional ≤ company) in one place: the policy's --------------------------
 
 
 def note(kind: str, text: str) -> None:
@@ -247,49 +299,46 @@ def take_notes() -> list[tuple[str, str]]:
 
 def edit_thresholds(edits: dict[str, dict[str, Any]], *, from_table: bool = False) -> bool:
     """Apply threshold edits (``{category: {kind: value}}``) to the scenario through the policy's own
-    rule: a value is kept exactly or refused with a note naming it; a conditional threshold above the
-    company one is lowered to it, with a note saying so. Returns True if the edits were applied."""
+    rule (`Policy.with_thresholds`): a value is kept exactly or refused with a note naming it; a
+    conditional threshold above the company one is lowered to it, with a note saying so. Returns True
+    if the edits were applied."""
     try:
-        policy, notes = _with_thresholds(Policy.from_dict(scenario_spec()), edits)
+        policy, notes = Policy.from_dict(scenario_spec()).with_thresholds(edits)
     except PolicyError as exc:
         for problem in exc.problems:
             note("error", f"Not applied — {problem}")
         if from_table:
             refresh_table()  # the table shows the scenario again, not the refused value
+        _drop_threshold_widgets(edits)
         return False
     for text in notes:
         note("info", text)
     set_spec(policy.to_dict(), from_table=from_table and not notes)
-    for category in edits:  # the sliders and number inputs re-read their values from the spec
-        for kind in THRESHOLD_KINDS:
-            _state().pop(widget_key(("categories", category, kind)), None)
-            _state().pop(exact_key(("categories", category, kind)), None)
+    _drop_threshold_widgets(edits)
     return True
 
 
-def _with_thresholds(policy: Policy, edits: dict[str, dict[str, Any]]) -> tuple[Policy, list[str]]:
-    """Stand-in for ``Policy.with_thresholds`` until the policy branch is merged."""
-    from core.formatting import pln
+def _drop_threshold_widgets(edits: dict[str, Any]) -> None:
+    """The sliders and number inputs of these categories re-read their values from the spec."""
+    for category in edits:
+        for kind in THRESHOLD_KINDS:
+            _state().pop(widget_key(("categories", category, kind)), None)
+            _state().pop(exact_key(("categories", category, kind)), None)
 
-    data = policy.to_dict()
-    notes, problems = [], []
-    for category, values in edits.items():
-        merged = dict(data["categories"][category])
-        for kind, value in values.items():
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value < 0:
-                problems.append(f"categories.{category}.{kind}: {value!r} is not a threshold (0 or more PLN)")
-                continue
-            merged[kind] = value
-        if merged["conditional"] > merged["company"]:
-            merged["conditional"] = merged["company"]
-            notes.append(f"{category}: conditional lowered to {pln(merged['company'])} "
-                         "to stay at or below the company threshold")
-        data["categories"][category] = merged
-    if problems:
-        raise PolicyError(problems)
-    return Policy.from_dict(data), notes
+
+def edit_value(key: str, value: Any) -> bool:
+    """Apply an edit of any other parameter (dotted key) through `Policy.with_value`."""
+    try:
+        policy, notes = Policy.from_dict(scenario_spec()).with_value(key, value)
+    except PolicyError as exc:
+        for problem in exc.problems:
+            note("error", f"Not applied — {problem}")
+        _state().pop(widget_key(tuple(key.split("."))), None)
+        return False
+    for text in notes:
+        note("info", text)
+    set_spec(policy.to_dict())
+    return True
 
 
 def table_base() -> dict[str, dict[str, float]]:
@@ -334,13 +383,3 @@ def widget_key(path: tuple[str, ...]) -> str:
 def exact_key(path: tuple[str, ...]) -> str:
     """The key of the number input beside a slider (the exact value)."""
     return widget_key(path) + "#exact"
-
-
-def reset_scenario() -> None:
-    """Back to the published policy: the spec, the scale and every bound widget."""
-    ss = _state()
-    ss[SCENARIO] = Policy.default().to_dict()
-    ss[SCALE] = 100
-    for key in [k for k in ss.keys() if isinstance(k, str) and k.startswith(WIDGET_PREFIX)]:
-        del ss[key]
-    refresh_table()
