@@ -152,3 +152,140 @@ def test_values_typed_cell_after_cell_with_tab_are_all_kept(wb_page, wb_server, 
     expect(grid.get_by_test_id("glide-cell-1-0")).to_have_text(re.compile(r"^\s*9,?600,?000\s*$"))
     expect(grid.get_by_test_id("glide-cell-2-0")).to_have_text(re.compile(r"^\s*4,?000,?000\s*$"))
     assert number(page, "Qualified — scenario") == expected
+
+
+# -- the workbench ----------------------------------------------------------------------------------
+
+
+def open_tab(page, name: str) -> None:
+    """Click a tab and make sure it is open (a click during a rerun can be lost)."""
+    wait_ready(page)
+    tab = page.get_by_role("tab", name=name, exact=True)
+    for _ in range(3):
+        tab.click()
+        try:
+            expect(tab).to_have_attribute("aria-selected", "true", timeout=3000)
+            return
+        except AssertionError:
+            wait_ready(page)
+    expect(tab).to_have_attribute("aria-selected", "true")
+
+
+def scale_to(page, presses: int) -> None:
+    """Move the scale slider by ``presses`` × 5 % with the keyboard (negative: down)."""
+    wait_ready(page)
+    thumb = page.locator('[data-testid="stSlider"]').filter(has_text="Scale every threshold").get_by_role("slider")
+    start = int(thumb.input_value())
+    for i in range(1, abs(presses) + 1):  # one press per run: a press during a rerun may land on a stale thumb
+        thumb.focus()
+        thumb.press("ArrowRight" if presses > 0 else "ArrowLeft")
+        expect(thumb).to_have_value(str(start + 5 * i * (1 if presses > 0 else -1)))
+        wait_ready(page)
+
+
+def name_it(page, name: str) -> None:
+    box = page.get_by_role("textbox", name="Scenario name")
+    box.fill(name)
+    box.press("Enter")
+    wait_ready(page)
+
+
+def save(page) -> None:
+    open_tab(page, "Library and files")
+    page.get_by_role("button", name="💾 Save to library").click()
+    expect(page.get_by_text("Saved to the library.")).to_be_visible()
+    wait_ready(page)
+    open_tab(page, "Edit")
+
+
+def test_save_two_scenarios_reload_and_find_them(wb_page, wb_server):
+    page = wb_page
+    open_whatif(page, wb_server)
+    scale_to(page, 4)
+    name_it(page, "Browser: higher by 20 %")
+    save(page)
+    scale_to(page, -8)  # 120 % → 80 %
+    name_it(page, "Browser: lower by 20 %")
+    save(page)
+    page.reload()
+    wait_ready(page)
+    open_tab(page, "Library and files")
+    panel = page.get_by_role("tabpanel", name="Library and files")
+    grid = panel.locator('[data-testid="stDataFrame"]').first
+    expect(grid).to_contain_text("Browser: higher by 20 %")
+    expect(grid).to_contain_text("Browser: lower by 20 %")
+    shoot(page, "workbench_library")
+
+
+def test_compare_two_saved_scenarios_with_the_baseline(wb_page, wb_server):
+    page = wb_page
+    open_whatif(page, wb_server)
+    for name, presses in (("Compare A", 2), ("Compare B", -4)):  # 110 %, then 90 %
+        scale_to(page, presses)
+        name_it(page, name)
+        save(page)
+    open_tab(page, "Compare")
+    panel = page.get_by_role("tabpanel", name="Compare")
+    chooser = panel.locator('[data-testid="stMultiSelect"]')
+    for name in ("Compare A", "Compare B"):
+        chooser.click()
+        page.get_by_role("option", name=name, exact=True).click()
+        wait_ready(page)
+    page.keyboard.press("Escape")
+    chart = panel.locator('[data-testid="stPlotlyChart"]').first
+    for name in ("Published policy (baseline)", "Compare A", "Compare B"):
+        expect(chart).to_contain_text(name)
+    expect(panel.locator('[data-testid="stDataFrame"]').first).to_contain_text("Compare A")
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    shoot(page, "workbench_compare")
+
+
+def test_the_page_link_reopens_the_scenario_in_a_new_browser(wb_page, wb_server, wb_browser):
+    page = wb_page
+    open_whatif(page, wb_server)
+    scale_to(page, 6)
+    name_it(page, "Shared by link")
+    expect(page).to_have_url(re.compile(r"name=Shared"))
+    wait_ready(page)
+    link, count = page.url, number(page, "Qualified — scenario")
+    context, other = new_page(wb_browser, link)
+    try:
+        expect(other.locator('[data-testid="stMainBlockContainer"] h1').first).to_contain_text("What-if")
+        expect(metric(other, "Qualified — scenario")).to_have_text(str(count))
+        expect(other.get_by_role("textbox", name="Scenario name")).to_have_value("Shared by link")
+        shoot(other, "workbench_link_opened")
+    finally:
+        context.close()
+    # A tampered link: a message and the baseline, never a traceback.
+    context, other = new_page(wb_browser, f"{wb_server}/whatif?Fashion.company=lots")
+    try:
+        expect(other.get_by_text("This link could not be opened")).to_be_visible()
+        expect(other.locator('[data-testid="stException"]')).to_have_count(0)
+        expect(metric(other, "Qualified — scenario")).to_have_text(metric(other, "Qualified — baseline").inner_text())
+    finally:
+        context.close()
+
+
+def test_export_a_scenario_as_yaml_and_import_it(wb_page, wb_server, tmp_path):
+    page = wb_page
+    open_whatif(page, wb_server)
+    scale_to(page, -6)
+    count = number(page, "Qualified — scenario")
+    open_tab(page, "Library and files")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="⬇ Download this scenario (YAML)").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.suffix == ".yaml" and "categories:" in path.read_text(encoding="utf-8")
+    open_tab(page, "Edit")
+    page.get_by_role("button", name="↺ Reset to published policy").click()
+    wait_ready(page)
+    expect(metric(page, "Qualified — scenario")).to_have_text(metric(page, "Qualified — baseline").inner_text())
+    open_tab(page, "Library and files")
+    dropzone = page.get_by_role("region", name="Open a scenario or policy file (YAML or JSON)", exact=True)
+    dropzone.locator('input[type="file"]').set_input_files(str(path))
+    expect(page.get_by_text("Opened the scenario file as the current scenario.")).to_be_visible()
+    wait_ready(page)
+    open_tab(page, "Edit")
+    expect(metric(page, "Qualified — scenario")).to_have_text(str(count))
+    shoot(page, "workbench_yaml_imported")

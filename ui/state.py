@@ -212,6 +212,7 @@ def set_meta(name: str | None = None, description: str | None = None) -> None:
         m["name"] = name.strip()
     if description is not None:
         m["description"] = description
+    m["edited"] = True
     _state()[META] = m
 
 
@@ -271,6 +272,13 @@ def load_scenario(scenario: Scenario, saved: Any = None) -> None:
                 "saved_id": getattr(saved, "id", None), "saved_updated_at": getattr(saved, "updated_at", None),
                 "edited": False}
     _drop_widgets()
+
+
+def mark_saved(saved: Any) -> None:
+    """The scenario as edited is now the library's ``saved`` (its name, id and version token)."""
+    m = dict(meta())
+    m.update(name=saved.name, saved_id=saved.id, saved_updated_at=saved.updated_at, edited=False)
+    _state()[META] = m
 
 
 def _drop_widgets() -> None:

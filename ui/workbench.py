@@ -196,7 +196,7 @@ def _save(overwrite: bool) -> None:
     except StoreError as exc:
         state.note("error", str(exc))
         return
-    state.load_scenario(scenario, saved)
+    state.mark_saved(saved)  # the controls stay as they are (the scale too); the link now names it
     state.note("info", "Saved to the library.")
 
 
