@@ -12,7 +12,8 @@ st.caption("Every control starts at the published policy. Each one's help (?) sa
 
 workbench.read_link()
 workbench.scenario_header()
-controls.notes()
+with st.container():  # always there, so a note coming or going never shifts (and resets) the tabs below
+    controls.notes()
 edit, library, side_by_side = st.tabs(["Edit", "Library and files", "Compare"])
 
 with edit:
