@@ -35,16 +35,15 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_compare.py
 
-# Resolve pyproject.toml's ranges (with the test and dev extras) in a scratch venv and pin the result.
+# Resolve pyproject.toml's ranges (with the test, dev and bench extras) in a scratch venv and pin the result.
 lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
-	.lock-venv/bin/python -m pip install --quiet ".[test,dev]"
+	.lock-venv/bin/python -m pip install --quiet ".[test,dev,bench]"
 	( echo "# Exact versions that CI and make run/test install; refresh with make lock."; \
 	  .lock-venv/bin/python -m pip freeze --exclude diamond-partners-explorer ) > $(LOCK)
 	rm -rf .lock-venv

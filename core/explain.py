@@ -11,7 +11,8 @@ from .decide import FLAGS, REASONS, STATUSES
 from .formatting import pct as _pct
 from .formatting import pln as _pln
 from .formatting import yes_no as _yes
-from .policy import ASSUMPTION, CATEGORIES, PUBLISHED, Policy
+from .parameters import ASSUMPTION, PUBLISHED, Source, parameter, threshold_kind
+from .policy import CATEGORIES, Policy
 
 PATH_NAMES = ["standard", "conditional", "brand"]
 
@@ -23,41 +24,47 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
     growth = row["growth"]
     items = [
         ("Revenue", "Main-category revenue ≥ company threshold (standard path)",
-         _pln(row["main_category_revenue"]), _pln(row["company_threshold"]), row["standard_ok"], PUBLISHED),
+         _pln(row["main_category_revenue"]), _pln(row["company_threshold"]), row["standard_ok"], threshold_kind("company").source),
         ("Revenue", "…or ≥ conditional threshold and main-category growth above the peer benchmark",
          f"{_pln(row['main_category_revenue'])}, growth {_pct(row['main_category_growth'])}",
          f"{_pln(row['conditional_threshold'])}, growth > {_pct(row['peer_benchmark'])} "
          f"(peer percentile {policy.conditional.peer_percentile:g})",
-         row["conditional_ok"], ASSUMPTION),
+         row["conditional_ok"], _source("conditional.peer_percentile")),
         ("Revenue", "…or one Brand Zone account ≥ brand threshold in its own main category",
          "no Brand Zone account with revenue" if pd.isna(row["brand_account_id"])
          else f"{row['brand_account_id']}: {_pln(row['brand_revenue'])} in {row['brand_category']}",
-         _pln(row["brand_account_threshold"]), row["brand_ok"], PUBLISHED),
+         _pln(row["brand_account_threshold"]), row["brand_ok"], threshold_kind("brand").source),
         ("Quality", "Main account is an active Business Account", _yes(row["business_account"]), "yes",
          row["business_account"], PUBLISHED),
         ("Quality", "Positive ratings of the main account, last 12 months",
-         f"{row['positive_ratings_pct']:.2f} %", f"≥ {cr.min_positive_ratings_pct:g} %", row["ratings_ok"], PUBLISHED),
+         f"{row['positive_ratings_pct']:.2f} %", f"≥ {cr.min_positive_ratings_pct:g} %", row["ratings_ok"], _source("criteria.min_positive_ratings_pct")),
         ("Quality", "Sales quality of the main account", row["quality_main"], f"≥ {cr.min_quality_main}",
-         row["quality_main_ok"], PUBLISHED),
+         row["quality_main_ok"], _source("criteria.min_quality_main")),
         ("Quality", "Sales quality of every other account",
-         "no other account" if pd.isna(row["lowest_other_quality"]) else row["lowest_other_quality"], f"≥ {cr.min_quality_other}", row["quality_other_ok"], PUBLISHED),
+         "no other account" if pd.isna(row["lowest_other_quality"]) else row["lowest_other_quality"], f"≥ {cr.min_quality_other}", row["quality_other_ok"], _source("criteria.min_quality_other")),
         ("Growth", "Revenue history in the previous 12 months", _pln(row["total_prev_revenue"]), "> 0 PLN",
          row["history_ok"], ASSUMPTION),
         ("Growth", "Total revenue growth, 12 months on 12 months", _pct(growth), f"> {_pct(gr.min_yoy_growth)}",
-         bool(growth > gr.min_yoy_growth) if pd.notna(growth) else False, ASSUMPTION),
+         bool(growth > gr.min_yoy_growth) if pd.notna(growth) else False, _source("growth.min_yoy_growth")),
         ("Growth", "Quarters beating the same quarter a year earlier", f"{int(row['growing_quarters'])} of 4",
-         f"≥ {gr.min_growing_quarters} of 4", row["growing_quarters"] >= gr.min_growing_quarters, ASSUMPTION),
+         f"≥ {gr.min_growing_quarters} of 4", row["growing_quarters"] >= gr.min_growing_quarters, _source("growth.min_growing_quarters")),
         ("Flag", "No account suspended", _yes(not row["flag_suspended"]), "yes", not row["flag_suspended"], PUBLISHED),
         ("Flag", "Transaction problem rate, worst account", _pct(row["transaction_problem_rate"]),
-         f"≤ {_pct(fl.max_transaction_problem_rate)}", not row["flag_transaction_problems"], ASSUMPTION),
+         f"≤ {_pct(fl.max_transaction_problem_rate)}", not row["flag_transaction_problems"], _source("flags.max_transaction_problem_rate")),
         ("Flag", "Exportable share of the assortment (revenue-weighted)", _pct(row["exportable_share"]),
-         f"≥ {_pct(fl.min_exportable_share)}", not row["flag_export"], ASSUMPTION),
+         f"≥ {_pct(fl.min_exportable_share)}", not row["flag_export"], _source("flags.min_exportable_share")),
         ("Flag", "Share of products in condition New (revenue-weighted)", _pct(row["new_condition_share"]),
-         f"≥ {_pct(fl.min_new_condition_share)}", not row["flag_condition"], ASSUMPTION),
+         f"≥ {_pct(fl.min_new_condition_share)}", not row["flag_condition"], _source("flags.min_new_condition_share")),
     ]
     frame = pd.DataFrame(items, columns=["group", "criterion", "actual", "required", "passed", "source"])
     frame["passed"] = frame["passed"].astype(bool)
     return frame
+
+
+def _source(key: str) -> Source:
+    """Published or our assumption, as the parameter's record says (the one home of that fact). The
+    three rules with no parameter (Business Account, history, suspension) say it where they are listed."""
+    return parameter(key).source
 
 
 def revenue_gaps(row: pd.Series) -> pd.DataFrame:

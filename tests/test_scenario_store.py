@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 import core.scenario_store as scenario_store
+from core import CATEGORIES, Policy
 from core.scenario_store import (
     DEFAULT_PATH,
     ENV_VAR,
@@ -267,13 +268,42 @@ def test_a_diff_that_is_not_a_policy_diff_is_refused(store, diff, message):
 
 
 def test_a_diff_over_64_kb_is_refused(store):
-    levels = ["Neutral", "Good"] + [f"level {i:04d} " + "x" * 90 for i in range(700)]
-    big = {"quality_scale": levels}
+    big = {"quality_scale": ["Neutral", "Good"] + [f"level {i:04d} " + "x" * 90 for i in range(700)]}
     assert len(json.dumps(big)) > MAX_DIFF_BYTES
-    with pytest.raises(InvalidScenario, match="at most 64 KB"):
+    with pytest.raises(InvalidScenario, match="at most 64 KB"):  # refused before it is even parsed as a policy
         store.save("big", "", big, None)
-    fits = {"quality_scale": levels[:500]}  # about 50 KB, and a valid policy
-    assert store.save("fits", "", fits, None).diff == fits
+    assert store.list() == []
+
+
+def test_a_diff_of_every_parameter_round_trips_and_rebuilds_the_policy(store):
+    # the largest real diff: every threshold of every category changed, and every other parameter
+    policy = (
+        Policy.default()
+        .scaled(1.1)
+        .overlay(
+            {
+                "quality_scale": ["Zły", "Słaby", "Neutral", "Good", "Super", "Super+", "Super++"],
+                "criteria": {
+                    "min_positive_ratings_pct": 98.5,
+                    "min_quality_main": "Super",
+                    "min_quality_other": "Good",
+                },
+                "growth": {"min_yoy_growth": 0.05, "min_growing_quarters": 4},
+                "conditional": {"peer_percentile": 75},
+                "flags": {
+                    "max_transaction_problem_rate": 0.05,
+                    "min_exportable_share": 0.3,
+                    "min_new_condition_share": 0.4,
+                },
+            }
+        )
+    )
+    diff = policy.diff()
+    assert len(diff["categories"]) == len(CATEGORIES)
+    saved = store.save("Everything", "", diff, "ann")
+    assert len(json.dumps(saved.diff)) < MAX_DIFF_BYTES / 16
+    assert store.get(saved.id).diff == diff
+    assert Policy.default().overlay(store.get(saved.id).diff).diff() == diff
 
 
 def test_the_table_has_no_room_for_anything_but_the_scenario():
@@ -464,7 +494,7 @@ def test_a_read_only_sqlite_database_still_lists_but_refuses_changes(tmp_path):
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes read-only files anyway")
 def test_a_read_only_sqlite_file_refuses_changes(tmp_path):
     path = tmp_path / "scenarios.sqlite"
-    writable = ScenarioStore(str(path.as_uri()).replace("file://", "sqlite:///", 1))
+    writable = ScenarioStore(store_url({ENV_VAR: str(path)}))
     writable.save("Kept", "", DIFF_A, "ann")
     writable.dispose()
     path.chmod(0o444)
@@ -575,9 +605,9 @@ def test_a_full_disk_is_reported_and_nothing_is_half_written(tmp_path):
     sa.event.listen(engine, "connect", lambda conn, _: conn.execute(f"PRAGMA max_page_count = {pages}"))
     full = ScenarioStore(engine)
     try:
-        big = {"quality_scale": ["Neutral", "Good"] + [f"level {i:03d} " + "x" * 90 for i in range(300)]}
+        big = Policy.default().scaled(1.1).diff()  # a row that needs pages of its own
         with pytest.raises(StoreUnavailable, match="disk of the library's database is full. Nothing was changed"):
-            full.save("Big", "", big, None)
+            full.save("Big", "ż" * 2000, big, None)
         assert full.list() == [kept]
     finally:
         full.dispose()
