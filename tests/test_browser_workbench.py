@@ -153,6 +153,36 @@ def test_values_typed_cell_after_cell_with_tab_are_all_kept(wb_page, wb_server, 
     expect(grid.get_by_test_id("glide-cell-2-0")).to_have_text(re.compile(r"^\s*4,?000,?000\s*$"))
     assert number(page, "Qualified — scenario") == expected
 
+    # A value the policy does not allow (above its 80 000 000 PLN maximum) is refused visibly, and the
+    # table shows the scenario's value again; one typed with thousands separators is kept exactly.
+    def type_into(row: int, text: str) -> None:
+        for _ in range(3):  # a double-click while the grid redraws after a rerun can miss
+            wait_ready(page)
+            box = settled_box(grid)
+            page.mouse.dblclick(box["x"] + CATEGORY_COL_PX + NUMBER_COL_PX / 2, box["y"] + ROW_PX * (row + 1.5))
+            try:
+                expect(editor).to_be_visible(timeout=3000)
+                break
+            except AssertionError:
+                page.keyboard.press("Escape")
+        expect(editor).to_be_visible()
+        editor.fill("")
+        editor.press_sequentially(text)
+        page.get_by_role("button", name="Apply table edits").click()
+        wait_ready(page)
+
+    type_into(1, "90000000")
+    expect(page.get_by_text(re.compile("Not applied"))).to_be_visible()
+    expect(grid.get_by_test_id("glide-cell-1-1")).to_have_text(re.compile(r"^\s*3,?500,?000\s*$"))
+    assert number(page, "Qualified — scenario") == expected
+    shoot(page, "whatif_table_refused")
+    type_into(2, "2,500,000")
+    expect(grid.get_by_test_id("glide-cell-1-2")).to_have_text(re.compile(r"^\s*2,?500,?000\s*$"))
+    second = grid.get_by_test_id("glide-cell-0-2").inner_text()
+    expected = qualified(sample_dataset, {"categories": {category: {"company": 9_600_000, "conditional": 4_000_000},
+                                                         second: {"company": 2_500_000}}})
+    assert number(page, "Qualified — scenario") == expected
+
 
 # -- the workbench ----------------------------------------------------------------------------------
 

@@ -258,3 +258,16 @@ def test_compare_the_baseline_with_saved_scenarios(library, metrics):
     flipped = [d.value for d in at.dataframe if "why" in d.value.columns][0]
     assert (flipped["change"] == "enters").any()
     assert flipped["why"].str.contains("PLN").all()
+
+
+def test_user_text_in_a_link_or_file_is_shown_literally(library):
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.query_params["**bold**<img src=x>"] = "1"
+    at.run()
+    at.switch_page(WHATIF).run()
+    assert not at.exception
+    shown = [e.value for e in at.error if "could not be opened" in e.value]
+    assert shown and "\\*\\*bold\\*\\*\\<img src\\=x\\>" in shown[0]  # every mark escaped: Markdown shows it as is
+    at.file_uploader(key="wb:import").set_value(("**evil**.yaml", b"'[x](http://e)': 1\n", "application/x-yaml")).run()
+    assert not at.exception
+    assert any("\\*\\*evil\\*\\*" in e.value and "\\[x\\]" in e.value for e in at.error)

@@ -15,7 +15,7 @@ from core.formatting import pln
 from core.parameters import THRESHOLD_KINDS, help_text, parameter, slider_bounds, threshold_kind
 from core.policy import Policy
 from ui import state
-from ui.components import CATEGORY_COL_PX, NUMBER_COL_PX, ROW_PX
+from ui.components import CATEGORY_COL_PX, NUMBER_COL_PX, ROW_PX, literal
 
 # Streamlit's format for each unit (a share such as 0.03 is shown as 3 %).
 SLIDER_FORMAT = {"PLN": "%,d PLN", "percent": "%.1f %%", "share": "percent", "count": "%d"}
@@ -170,12 +170,13 @@ def scale_slider() -> None:
 
 
 def notes() -> None:
-    """What the last edit did or why it was refused (our own text: parameter keys and numbers)."""
+    """What the last edit, link, file or library action did, or why it was refused. A note may quote
+    user text (a file name, a key from a link or a file, a scenario's name): shown literally."""
     for kind, text in state.take_notes():
         if kind == "error":
-            st.error(text, icon="⚠️")
+            st.error(literal(text), icon="⚠️")
         else:
-            st.info(text, icon="ℹ️")
+            st.info(literal(text), icon="ℹ️")
 
 
 def reset_button() -> None:
