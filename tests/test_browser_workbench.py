@@ -68,7 +68,8 @@ def wb_server(tmp_path_factory):
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{(folder / 'streamlit.log').read_text(errors='replace')[-3000:]}")
+                log = (folder / "streamlit.log").read_text(errors="replace")
+                pytest.fail(f"streamlit did not start:\n{log[-3000:]}")
             time.sleep(0.2)
         yield url
     finally:

@@ -181,4 +181,5 @@ def notes() -> None:
 
 def reset_button() -> None:
     st.button("↺ Reset to published policy", on_click=state.reset_scenario, key="reset_scenario",
-              disabled=state.is_baseline(), help="Drop every change: the published thresholds and our default assumptions.")
+              disabled=state.is_baseline(),
+              help="Drop every change: the published thresholds and our default assumptions.")
