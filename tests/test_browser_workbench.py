@@ -238,8 +238,13 @@ def test_save_two_scenarios_reload_and_find_them(wb_page, wb_server):
     scale_to(page, -8)  # 120 % → 80 %
     name_it(page, "Browser: lower by 20 %")
     save(page)
+    expect(page).to_have_url(re.compile(r"saved=\d+"))  # the link names the saved scenario
+    count = number(page, "Qualified — scenario")
     page.reload()
     wait_ready(page)
+    # The reloaded link reopens it: same name everywhere, same count.
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("Browser: lower by 20 %")
+    expect(metric(page, "Qualified — scenario")).to_have_text(str(count))
     open_tab(page, "Library and files")
     panel = page.get_by_role("tabpanel", name="Library and files")
     grid = panel.locator('[data-testid="stDataFrame"]').first

@@ -87,6 +87,10 @@ def init() -> None:
     ss.setdefault(TABLE_VERSION, 0)
     ss.setdefault(META, {"name": "", "description": "", "saved_id": None, "saved_updated_at": None,
                          "edited": False})
+    if not ss.get("link_read"):  # a session's first run opens the scenario its link carries, before any page
+        from ui.workbench import read_link  # here, not at the top: ui.workbench imports this module
+
+        read_link()
 
 
 def dataset() -> Dataset:
