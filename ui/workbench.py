@@ -366,7 +366,7 @@ def compare() -> None:
     })
     components.table(result.qualified_by_category, "qualified per category per scenario", key="wb_by_category")
 
-    st.subheader("Who enters and who leaves between two of them")
+    st.subheader("Between any two: the companies entering and leaving")
     labels = list(decisions)
     left, right = st.columns(2)
     a = left.selectbox("From", labels, index=0, key="wb:flip_a")
