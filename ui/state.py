@@ -69,6 +69,13 @@ def baseline_decisions_for(fingerprint: str, as_of: str | None, _dataset: Datase
     return decide(metrics_for(fingerprint, as_of, _dataset), Policy.default())
 
 
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
+def decisions_under_for(fingerprint: str, as_of: str | None, policy_json: str, _dataset: Dataset) -> pd.DataFrame:
+    """The decision under a saved scenario's policy (by its JSON), so the Compare tab does not rerun
+    `decide` for every saved scenario on every move of a control."""
+    return decide(metrics_for(fingerprint, as_of, _dataset), Policy.model_validate_json(policy_json))
+
+
 # -- the dataset and the month -------------------------------------------------------------------
 
 
@@ -227,10 +234,17 @@ def current_scenario() -> Scenario:
 
 
 def scenario_decisions() -> pd.DataFrame:
-    """The decision under the current scenario: only `decide` runs, the metrics come from the cache."""
+    """The decision under the current scenario: only `decide` runs (once per policy), the metrics come
+    from the cache."""
     if is_baseline():
         return baseline_decisions()
-    return decide(metrics(), scenario_policy())
+    return decisions_under(scenario_policy())  # cached: the Edit and Compare tabs share one run of decide
+
+
+def decisions_under(policy: Policy) -> pd.DataFrame:
+    """The decision under any policy, cached per dataset content, month and policy."""
+    ds = dataset()
+    return decisions_under_for(ds.fingerprint, as_of(), policy.model_dump_json(), ds)
 
 
 def decisions_for(which: str) -> tuple[pd.DataFrame, Policy]:

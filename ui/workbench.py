@@ -15,7 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from core.comparison import compare_scenarios, flips, readable
-from core.decide import decide
 from core.explain import compare as explain_compare
 from core.explain import compare_by_category, status_counts
 from core.links import UI_KEYS, scenario_from_query, scenario_to_query
@@ -344,12 +343,11 @@ def compare() -> None:
     chosen = st.multiselect(f"Scenarios to compare with the baseline (up to {MAX_COMPARED})", list(candidates),
                             default=[CURRENT] if CURRENT in candidates else None, max_selections=MAX_COMPARED,
                             key="wb:compare")
-    metrics = state.metrics()
     decisions = {BASELINE_NAME: state.baseline_decisions()}
     policies = {BASELINE_NAME: Policy.default()}
     for label in chosen:
         policies[label] = candidates[label]
-        decisions[label] = decide(metrics, candidates[label])
+        decisions[label] = state.scenario_decisions() if label == CURRENT else state.decisions_under(candidates[label])
     result = compare_scenarios(decisions, BASELINE_NAME)
     st.plotly_chart(charts.scenarios_by_category(result.by_category, BASELINE_NAME), key="wb:chart")
     totals = result.totals
