@@ -1,8 +1,13 @@
 """Diamond Partners Explorer — the dashboard. Run it with `make run` (or `streamlit run app.py`)."""
 
+import logging
+import uuid
+
 import streamlit as st
 
 from ui import state
+
+log = logging.getLogger("dashboard")
 
 st.set_page_config(page_title="Diamond Partners Explorer", layout="wide", page_icon="💎")
 
@@ -23,8 +28,6 @@ if _auth_required():
         st.stop()
     st.sidebar.button("Log out", on_click=st.logout)
 
-state.init()
-
 page = st.navigation(
     [
         st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -34,12 +37,20 @@ page = st.navigation(
     ]
 )
 
-with st.sidebar:
-    st.caption("Active dataset")
-    st.text(state.dataset().name)  # may hold a file name: user text, shown as plain text
-    st.caption("As-of month")
-    st.text(state.as_of())
-    st.caption("Scenario")
-    st.text(state.scenario_name())
-
-page.run()
+# An unexpected error shows an ID, never its text (.streamlit/config.toml: showErrorDetails = "none"); the
+# traceback goes to the server log under that ID. Streamlit's stop and rerun are BaseExceptions: they pass.
+try:
+    state.init()
+    with st.sidebar:
+        st.caption("Active dataset")
+        st.text(state.dataset().name)  # may hold a file name: user text, shown as plain text
+        st.caption("As-of month")
+        st.text(state.as_of())
+        st.caption("Scenario")
+        st.text(state.scenario_name())
+    page.run()
+except Exception:  # the last line of defence: the page says sorry, the log says why
+    error_id = uuid.uuid4().hex[:8]
+    log.exception("unexpected error %s on page %r", error_id, page.title)
+    st.error(f"Something went wrong (error ID {error_id}). Reload the page to start again; if it happens again, "
+             "tell the team this error ID — the details are in the server log.")

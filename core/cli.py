@@ -1,12 +1,15 @@
 """Command line: `python -m core evaluate | policy | sample`.
 
-Exit codes: 0 success, 2 bad input (the problems go to stderr, never a traceback).
+Exit codes: 0 success, 2 bad input (the problems go to stderr, never a traceback: the first
+``LISTED_PROBLEMS`` of them, the rest counted by kind; ``--problems FILE`` writes them all as CSV).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from collections import Counter
 
 import pandas as pd
 
@@ -19,6 +22,7 @@ from .policy import Policy, PolicyError
 from .sample import SAMPLE_PARAMS, write_sample
 
 EXIT_BAD_INPUT = 2
+LISTED_PROBLEMS = 50  # a terminal shows this many; the rest are counted by kind
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--policy", help="policy file (YAML or JSON); default: the published policy")
     ev.add_argument("--as-of", help="as-of month YYYY-MM; default: the latest month in the revenue table")
     ev.add_argument("--out", help="decisions CSV to write; default: standard output")
+    ev.add_argument("--problems", metavar="FILE",
+                    help="on bad input, write every problem found to this CSV file (file, row, column, value, problem)")
 
     sub.add_parser("policy", help="print the default (published) policy as YAML")
 
@@ -48,11 +54,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         return _sample(args)
     except DataError as exc:
-        _print_problems([str(p) for p in exc.problems])
+        _report_problems(exc, getattr(args, "problems", None))
     except PolicyError as exc:
         _print_problems(exc.problems)
     except (ValueError, OSError) as exc:
         _print_problems([str(exc)])
+    except MemoryError:  # the loader bounds what it reads; this is the last line of defence
+        _print_problems(["out of memory while reading the input"])
     return EXIT_BAD_INPUT
 
 
@@ -90,7 +98,34 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_problems(messages: list[str]) -> None:
+def _report_problems(error: DataError, path: str | None) -> None:
+    """Every problem to ``path`` (CSV) when given, then the usual listing on stderr."""
+    if path:
+        try:
+            error.to_frame().to_csv(path, index=False)
+        except OSError as exc:
+            print(f"error: cannot write the problems to {path} ({exc.strerror or exc})", file=sys.stderr)
+            path = None
+    kinds = [f"{p.file}{f', column {p.column}' if p.column else ''}: {_kind(p.message)}" for p in error.problems]
+    _print_problems([str(p) for p in error.problems], kinds, path)
+
+
+def _kind(message: str) -> str:
+    """What a message says without its particulars ('duplicate account_id: first on row 7' → 'duplicate
+    account_id'; 'unknown category (did you mean …)' → 'unknown category'), to count problems alike."""
+    return re.split(r"[:;(]", message, maxsplit=1)[0].strip()
+
+
+def _print_problems(messages: list[str], kinds: list[str] | None = None, written_to: str | None = None) -> None:
     print(f"error: {len(messages)} problem(s) in the input:", file=sys.stderr)
-    for m in messages:
+    for m in messages[:LISTED_PROBLEMS]:
         print(f"  - {m}", file=sys.stderr)
+    rest = len(messages) - LISTED_PROBLEMS
+    if rest > 0:
+        print(f"  … and {rest:,} more, by kind:", file=sys.stderr)
+        for kind, count in Counter((kinds or messages)[LISTED_PROBLEMS:]).most_common():
+            print(f"    {count:,} × {kind}", file=sys.stderr)
+    if written_to:
+        print(f"every problem is in {written_to}", file=sys.stderr)
+    elif rest > 0:
+        print("(--problems FILE writes them all as CSV)", file=sys.stderr)

@@ -92,6 +92,7 @@ class Dataset:
 
     @property
     def latest_month(self) -> pd.Period | None:
+        """The default as-of month (rules.md §2): the latest month with any revenue row, a row of 0 PLN too."""
         return self.revenue["month"].max() if not self.revenue.empty else None
 
 

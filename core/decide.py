@@ -1,11 +1,19 @@
-"""The decision (rules.md §4–§5): cheap, vectorised, run on every slider move."""
+"""The decision (rules.md §4–§5): cheap, vectorised, run on every slider move.
+
+Comparisons follow rules.md §7:
+- money as whole grosze (int64, from `Metrics`); thresholds are taken to the grosz the same way, half to
+  even (our assumption for a threshold with a fraction of a grosz; it also absorbs the float noise of a
+  scaled table, 3,500,000 × 1.1 = 3850000.0000000005);
+- growth figures, the peer benchmark and shares at 9 decimals, and so are the policy's decimal limits, so
+  that slider or scaling noise in a policy (0.07000000000000001) cannot move a limit.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .metrics import Metrics, first_per_group
+from .metrics import DECIMALS, Metrics, first_per_group, to_grosze
 from .policy import CATEGORIES, Policy
 
 STATUSES = ["qualified", "review", "not_qualified"]
@@ -58,7 +66,7 @@ def _bits(masks: list[np.ndarray]) -> np.ndarray:
 
 def peer_benchmarks(metrics: Metrics, policy: Policy) -> np.ndarray:
     """Per category: the peer_percentile of company growth over companies with revenue there in P
-    (numpy's default linear interpolation), NaN for a category without such companies."""
+    (numpy's default linear interpolation), to 9 decimals; NaN for a category without such companies."""
     q = policy.conditional.peer_percentile / 100
     out = np.full(len(CATEGORIES), np.nan)
     for j, growth in enumerate(metrics.peer_growth):
@@ -67,7 +75,7 @@ def peer_benchmarks(metrics: Metrics, policy: Policy) -> np.ndarray:
             lo = int(np.floor(position))
             hi = min(lo + 1, len(growth) - 1)
             out[j] = _lerp(growth[lo], growth[hi], position - lo)
-    return out
+    return np.round(out, DECIMALS)
 
 
 def _lerp(a: float, b: float, t: float) -> float:
@@ -85,16 +93,23 @@ def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
     def by_main_category(values: np.ndarray) -> np.ndarray:
         return np.append(values, np.nan)[cat]  # index -1 picks the NaN
 
+    def limit(value: float) -> float:
+        return round(float(value), DECIMALS)
+
     thresholds = policy.thresholds_frame()
     company_thr = by_main_category(thresholds["company"].to_numpy(float))
     conditional_thr = by_main_category(thresholds["conditional"].to_numpy(float))
     brand_thr = by_main_category(thresholds["brand"].to_numpy(float))
     benchmark = by_main_category(peer_benchmarks(metrics, policy))
+    # In whole grosze; index -1 (no main category) picks the last category, and has_main masks it out.
+    company_grosze = to_grosze(thresholds["company"].to_numpy(float))[cat]
+    conditional_grosze = to_grosze(thresholds["conditional"].to_numpy(float))[cat]
 
     main_rev = c["main_category_revenue"].to_numpy(float)
+    main_grosze = metrics.main_revenue_grosze
     main_growth = c["main_category_growth"].to_numpy(float)
-    standard = has_main & (main_rev >= company_thr)
-    conditional = has_main & (main_rev >= conditional_thr) & (main_growth > benchmark)  # NaN compares False
+    standard = has_main & (main_grosze >= company_grosze)
+    conditional = has_main & (main_grosze >= conditional_grosze) & (main_growth > benchmark)  # NaN compares False
 
     brand, brand_best = _brand_path(metrics, thresholds["brand"].to_numpy(float), n)
     revenue_ok = standard | conditional | brand
@@ -105,11 +120,14 @@ def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
     min_other = rank[policy.criteria.min_quality_other]
 
     business_ok = c["business_account"].to_numpy(bool)
-    ratings_ok = c["positive_ratings_pct"].to_numpy(float) >= policy.criteria.min_positive_ratings_pct
+    # Ratings and problem rates are compared as read, not rounded: the loader gives the float nearest the
+    # written decimal, as the policy does, so equal decimals are equal floats. The limits, like every decimal
+    # limit here, are taken to 9 decimals.
+    ratings_ok = c["positive_ratings_pct"].to_numpy(float) >= limit(policy.criteria.min_positive_ratings_pct)
     quality_main_ok = quality_main_rank >= rank[policy.criteria.min_quality_main]
     quality_other_ok = other_rank >= min_other  # +inf where there is no other account
     history_ok = c["total_prev_revenue"].to_numpy(float) > 0
-    growth_rule_ok = (c["growth"].to_numpy(float) > policy.growth.min_yoy_growth) & (
+    growth_rule_ok = (c["growth"].to_numpy(float) > limit(policy.growth.min_yoy_growth)) & (
         c["growing_quarters"].to_numpy() >= policy.growth.min_growing_quarters
     )
     gates_ok = business_ok & ratings_ok & quality_main_ok & quality_other_ok & history_ok & growth_rule_ok
@@ -117,9 +135,9 @@ def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
     f = policy.flags
     flag_masks = [
         c["suspended"].to_numpy(bool),
-        c["transaction_problem_rate"].to_numpy(float) > f.max_transaction_problem_rate,
-        c["exportable_share"].to_numpy(float) < f.min_exportable_share,
-        c["new_condition_share"].to_numpy(float) < f.min_new_condition_share,
+        c["transaction_problem_rate"].to_numpy(float) > limit(f.max_transaction_problem_rate),
+        c["exportable_share"].to_numpy(float) < limit(f.min_exportable_share),
+        c["new_condition_share"].to_numpy(float) < limit(f.min_new_condition_share),
     ]
     flag_code = _bits(flag_masks)
 
@@ -137,10 +155,13 @@ def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
     )
     status = np.where(revenue_ok & gates_ok, np.where(flag_code == 0, 0, 1), 2)
     path = np.select([standard, conditional, brand], [1, 2, 3], 0)
+    gap = np.maximum(company_grosze - main_grosze, 0) / 100  # exact to the grosz (an infinite threshold: inf)
 
     # Name of the lowest other level; missing where there is no other account (or it is off the scale).
     on_scale = np.isfinite(other_rank) & (other_rank >= 0)
-    lowest_other = pd.Categorical.from_codes(np.where(on_scale, other_rank, -1).astype(int), categories=policy.quality_scale)
+    lowest_other = pd.Categorical.from_codes(
+        np.where(on_scale, other_rank, -1).astype(int), categories=policy.quality_scale
+    )
 
     decisions = pd.DataFrame(
         {
@@ -156,7 +177,7 @@ def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
             "path": pd.Categorical.from_codes(path, categories=PATHS),
             "reasons": pd.Categorical.from_codes(reason_code, categories=_REASON_LABELS),
             "flags": pd.Categorical.from_codes(flag_code, categories=_FLAG_LABELS),
-            "gap": np.where(has_main, np.maximum(company_thr - main_rev, 0), np.nan),
+            "gap": np.where(has_main, np.where(np.isinf(company_thr), np.inf, gap), np.nan),
             # Each criterion's actual value, requirement and outcome, so a page can show why.
             "n_accounts": c["n_accounts"],
             "main_category_prev_revenue": c["main_category_prev_revenue"],
@@ -224,7 +245,7 @@ def _brand_path(metrics: Metrics, brand_by_category: np.ndarray, n: int) -> tupl
     revenue = b["revenue"].to_numpy(float)
     company = b["company"].to_numpy()
     passes = np.zeros(n, bool)
-    np.logical_or.at(passes, company, revenue >= threshold)
+    np.logical_or.at(passes, company, b["grosze"].to_numpy() >= to_grosze(brand_by_category)[category_code])
 
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(threshold > 0, revenue / threshold, np.inf)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import decimal
 import difflib
 import io
 import itertools
@@ -29,11 +28,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core import read_xlsx
 from core.dataset import ACCOUNT_COLUMNS, REVENUE_COLUMNS, DataError, Dataset, Problem
+from core.nip import clean_nip, nip_check_digit
 from core.policy import POLISH_QUALITY_NAMES, Policy
 
 # Past this many, problems are only counted: a huge bad file must not produce a huge report.
 MAX_PROBLEMS = 1000
+# A table with more columns is refused before it is parsed: ours has at most 12, and a header of a
+# million empty names (`a,a,a,…`) costs minutes and gigabytes to parse for nothing.
+MAX_COLUMNS = 1000
+# The largest revenue one row may hold, in PLN (10^12, a trillion: far above any seller's month). A
+# larger figure is a typo or a unit mix-up, and 1e307 would even overflow to infinity in grosze.
+MAX_REVENUE = 10**12
+# A month is a calendar month in Poland: zoned timestamps (a Parquet file's UTC instants) are first
+# converted to Warsaw time, so 2024-10-31T23:00Z is November.
+WARSAW = "Europe/Warsaw"
 
 # Polish department names (as Allegro's Polish pages show them) → the published category.
 CATEGORY_ALIASES: dict[str, str] = {
@@ -91,8 +101,8 @@ def load_dataset(
         revenue_name = _name_of(revenue, revenue_name, "revenue")
         revenue_in = _receive(revenue, revenue_name, max_bytes, problems)
 
-    account_table = _read(accounts_in, "accounts", in_workbook, max_rows, problems)
-    revenue_table = _read(revenue_in, "revenue", in_workbook, max_rows, problems)
+    account_table = _read(accounts_in, "accounts", in_workbook, max_rows, problems, frozenset(ACCOUNT_COLUMNS), max_bytes)
+    revenue_table = _read(revenue_in, "revenue", in_workbook, max_rows, problems, frozenset(REVENUE_COLUMNS), max_bytes)
     accounts_frame = _parse_table(account_table, _account_columns(policy), problems)
     revenue_frame = _parse_table(revenue_table, _revenue_columns(policy), problems)
     if accounts_frame is not None:
@@ -115,7 +125,11 @@ class _Input:
 
 
 class _Unreadable(Exception):
-    """A whole file (or sheet) can't be used; the message says why."""
+    """A whole file (or sheet) can't be used; the message says why (and ``row`` where, if known)."""
+
+    def __init__(self, message: str, row: int | None = None):
+        super().__init__(message)
+        self.row = row
 
 
 def _name_of(source: Any, given: str | None, default: str) -> str:
@@ -144,7 +158,8 @@ def _read_bytes(source: Any, max_bytes: int) -> bytes:
         try:
             if path.stat().st_size > max_bytes:  # refuse before reading it into memory
                 raise too_big
-            data = path.read_bytes()
+            with path.open("rb") as file:  # with a limit: /dev/zero or a pipe has size 0 but no end
+                data = file.read(max_bytes + 1)
         except OSError as exc:
             raise _Unreadable(f"cannot read the file ({exc.strerror or exc})") from None
     elif hasattr(source, "read"):
@@ -174,28 +189,37 @@ def _is_workbook(data: bytes | pd.DataFrame) -> bool:
 class _Table:
     file: str  # as Problems name it
     frame: pd.DataFrame  # cells as found; columns: normalised header names; index: row numbers
+    # Every header name, where ``frame`` holds only the columns we read (CSV, Parquet); else empty.
+    header: tuple[str, ...] = ()
 
 
-def _read(source: _Input | None, sheet: str, in_workbook: bool, max_rows: int, problems: _Problems) -> _Table | None:
+def _read(source: _Input | None, sheet: str, in_workbook: bool, max_rows: int, problems: _Problems,
+          wanted: frozenset[str] = frozenset(), max_bytes: int = 500 * 2**20) -> _Table | None:
+    """The raw table; CSV and Parquet read only the ``wanted`` columns (other columns cost nothing)."""
     if source is None:
         return None
     try:
         if isinstance(source.data, pd.DataFrame):
             return _frame_table(source.name, source.data, max_rows)
         if _is_workbook(source.data):
-            return _xlsx_table(source, sheet, in_workbook, max_rows)
+            return _xlsx_table(source, sheet, in_workbook, max_rows, problems)
         if source.data.startswith(b"PAR1"):
-            return _frame_table(source.name, _read_parquet(source.data, max_rows), max_rows)
+            return _parquet_table(source.name, source.data, max_rows, wanted, max_bytes)
         if source.data.startswith(b"\xd0\xcf\x11\xe0"):
-            raise _Unreadable("this is an old Excel .xls file (or another binary document); save it as .xlsx or CSV")
-        return _csv_table(source.name, source.data, max_rows)
+            raise _Unreadable(read_xlsx.describe_compound_file(source.data))  # an old .xls, or an encrypted .xlsx
+        return _csv_table(source.name, source.data, max_rows, wanted)
     except _Unreadable as exc:
-        problems.add(source.name, None, None, None, str(exc))
+        problems.add(source.name, exc.row, None, None, str(exc))
         return None
 
 
 def _too_many_rows(max_rows: int) -> _Unreadable:
     return _Unreadable(f"more than {max_rows:,} data rows, the limit; split the file or raise max_rows")
+
+
+def _too_many_columns(count: int, at_least: bool = False) -> _Unreadable:
+    return _Unreadable(f"the header has {count:,}{' or more' if at_least else ''} columns, more than the limit of "
+                       f"{MAX_COLUMNS:,}: is it the right file, and does it use one separator?")
 
 
 def _column_key(header: Any) -> str:
@@ -220,148 +244,292 @@ def _frame_table(file: str, frame: pd.DataFrame, max_rows: int) -> _Table:
     return _table(file, list(frame.columns), body)
 
 
-def _read_parquet(data: bytes, max_rows: int) -> pd.DataFrame:
+# pandas stores an unnamed index as a column of this name; a named one (say account_id) keeps its
+# name and is read like any column, since the pandas metadata that would make it an index is ignored.
+_INDEX_LEVEL = re.compile(r"__index_level_\d+__")
+
+
+def _parquet_table(file: str, data: bytes, max_rows: int, wanted: frozenset[str], max_bytes: int) -> _Table:
+    """Only the columns we use, checked against the footer before any data is read, text columns kept as
+    dictionaries until their written-out size is known: a 119 KB file can repeat a 1 KiB value a million
+    times, a gigabyte once written out. The budget for a table is ``max_bytes``, as for a CSV file."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         parquet = pq.ParquetFile(io.BytesIO(data))
-        if parquet.metadata.num_rows > max_rows:  # known from the footer, before reading the data
+        metadata = parquet.metadata
+        if metadata.num_rows > max_rows:  # known from the footer, before reading the data
             raise _too_many_rows(max_rows)
-        return parquet.read().to_pandas()
+        if metadata.num_columns > MAX_COLUMNS:
+            raise _too_many_columns(metadata.num_columns)
+        schema = parquet.schema_arrow
+        names = [name for name in schema.names if not _INDEX_LEVEL.fullmatch(name)]
+        read = list(dict.fromkeys(name for name in names if _column_key(name) in wanted))
+        for name in read:
+            kind = schema.field(name).type
+            if pa.types.is_nested(kind) or pa.types.is_dictionary(kind) and pa.types.is_nested(kind.value_type):
+                raise _Unreadable(f"column {_excerpt(name)} holds lists or records ({kind}), not single values")
+        _check_parquet_size(parquet, read, max_bytes)
+        text = [name for name in read if _is_text(schema.field(name).type)]
+        if text:  # opened again (the footer is parsed twice, cheap) to read text columns as dictionaries
+            parquet = pq.ParquetFile(io.BytesIO(data), read_dictionary=text)
+        table = parquet.read(columns=read, use_pandas_metadata=False)
+        _check_text_size(table, max_bytes)
+        frame = table.to_pandas(ignore_metadata=True)
     except _Unreadable:
         raise
     except Exception as exc:  # pyarrow raises several types on a damaged file
         raise _Unreadable(f"not a readable Parquet file ({type(exc).__name__})") from None
+    frame = frame.set_axis([_column_key(c) for c in frame.columns], axis=1)
+    # Read as a sheet would: header on row 1, data from row 2.
+    return _Table(file, frame.set_axis(np.arange(2, len(frame) + 2), axis=0), tuple(map(_column_key, names)))
+
+
+def _is_text(kind: Any) -> bool:
+    import pyarrow as pa
+
+    return any(check(kind) for check in (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary,
+                                         pa.types.is_large_binary, pa.types.is_string_view, pa.types.is_binary_view))
+
+
+def _check_parquet_size(parquet: Any, columns: list[str], max_bytes: int) -> None:
+    """Refuse, from the footer alone, columns whose pages are larger than the budget once uncompressed."""
+    metadata = parquet.metadata
+    sizes: Counter[str] = Counter()
+    for group in range(metadata.num_row_groups):
+        row_group = metadata.row_group(group)
+        for i in range(row_group.num_columns):
+            chunk = row_group.column(i)
+            sizes[chunk.path_in_schema.split(".")[0]] += chunk.total_uncompressed_size
+    total = sum(sizes[name] for name in columns)
+    if total > max_bytes:
+        biggest = max(columns, key=sizes.__getitem__)
+        raise _Unreadable(f"the columns we read take {total / 2**20:,.0f} MB uncompressed (column {_excerpt(biggest)}: "
+                          f"{sizes[biggest] / 2**20:,.0f} MB), more than the limit of {max_bytes / 2**20:,.0f} MB")
+
+
+def _check_text_size(table: Any, max_bytes: int) -> None:
+    """Refuse text columns whose values, written out, would pass the budget (computed on the dictionary:
+    the length of each distinct value times how often it occurs, without writing anything out)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sizes = {}
+    for name, column in zip(table.column_names, table.columns):
+        if not pa.types.is_dictionary(column.type):
+            continue
+        size = 0
+        for chunk in column.chunks:
+            lengths = pc.binary_length(chunk.dictionary).cast(pa.int64())
+            size += pc.sum(lengths.take(chunk.indices)).as_py() or 0
+        sizes[name] = size
+    total = sum(sizes.values())
+    if total > max_bytes:
+        biggest = max(sizes, key=sizes.__getitem__)
+        raise _Unreadable(f"the text columns would take {total / 2**20:,.0f} MB once read (column {_excerpt(biggest)}: "
+                          f"{sizes[biggest] / 2**20:,.0f} MB), more than the limit of {max_bytes / 2**20:,.0f} MB")
 
 
 def _blank_cell(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and np.isnan(value))
 
 
-def _xlsx_table(source: _Input, wanted: str, in_workbook: bool, max_rows: int) -> _Table:
-    import openpyxl
-
+def _xlsx_table(source: _Input, wanted: str, in_workbook: bool, max_rows: int, problems: _Problems) -> _Table | None:
+    """One sheet of a workbook, read by core.read_xlsx (bounded, exact); the cells it can't read exactly (a
+    formula without a saved value, an error value, merged cells) become problems where they touch our table."""
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
-    except Exception as exc:  # zipfile and openpyxl raise many types on a damaged file
-        raise _Unreadable(f"not a readable Excel workbook ({type(exc).__name__})") from None
-    try:
-        sheet = workbook[_sheet_title(workbook.sheetnames, wanted, in_workbook)]
-        numbers, rows = _sheet_rows(sheet, max_rows)
-    except _Unreadable:
-        raise
-    except Exception as exc:  # a damaged sheet inside a valid zip
-        raise _Unreadable(f"a sheet of the workbook can't be read ({type(exc).__name__})") from None
-    finally:
-        workbook.close()
-    if not rows:
+        sheet = read_xlsx.read_sheet(source.data, wanted, only_sheet_fallback=not in_workbook, max_rows=max_rows)
+    except read_xlsx.XlsxError as exc:
+        if exc.sheet is None:
+            raise _Unreadable(str(exc)) from None
+        problems.add(f"{source.name}, sheet {exc.sheet}", exc.row, None, None, str(exc))
+        return None
+    if not sheet.rows:
         raise _Unreadable(f"sheet {sheet.title} is empty")
-    width = max(map(len, rows))
-    padded = [row + (None,) * (width - len(row)) for row in rows[1:]]
-    body = pd.DataFrame(padded, index=numbers[1:], columns=range(width)) if padded else pd.DataFrame(columns=range(width))
-    return _table(f"{source.name}, sheet {sheet.title}", list(rows[0]), body)
+    file = f"{source.name}, sheet {sheet.title}"
+    header = [_column_key(h) for h in sheet.rows[0]]
+    known = set(ACCOUNT_COLUMNS if wanted == "accounts" else REVENUE_COLUMNS)
 
+    def ours(row: int, column: int) -> bool:  # a cell of the header, or of a column we read
+        return row == sheet.numbers[0] or (column < len(header) and header[column] in known)
 
-def _sheet_title(titles: list[str], wanted: str, in_workbook: bool) -> str:
-    by_key = {title.strip().lower(): title for title in titles}
-    if wanted in by_key:
-        return by_key[wanted]
-    if not in_workbook and len(titles) == 1:  # a one-sheet workbook uploaded as this table
-        return titles[0]
-    raise _Unreadable(f"the workbook has no sheet named {wanted!r}; its sheets are: {', '.join(titles)}")
-
-
-def _sheet_rows(sheet: Any, max_rows: int) -> tuple[list[int], list[tuple]]:
-    """The sheet's non-blank rows (the first is the header) and their row numbers."""
-    too_many = _Unreadable(f"sheet {sheet.title}: {_too_many_rows(max_rows)}")
-    if (sheet.max_row or 0) > max_rows + 1:  # the sheet's declared size, known before reading it
-        raise too_many
-    numbers, rows = [], []
-    for number, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
-        row = tuple(_shown_value(cell) for cell in cells)
-        if all(_blank_cell(value) for value in row):
-            continue
-        if len(rows) > max_rows:
-            raise too_many
-        numbers.append(number)
-        rows.append(row)
-    return numbers, rows
-
-
-def _shown_value(cell: Any) -> Any:
-    """The cell's value, except that a percentage-formatted number is read as Excel shows it: 0.995 in
-    a cell formatted 0.0% becomes '99.5%', which the number columns understand in their own unit."""
-    value = cell.value
-    if type(value) in (int, float) and cell.number_format and "%" in cell.number_format:
-        return f"{decimal.Decimal(repr(value)) * 100:f}%"  # exact: 0.995 gives 99.500, not 99.49999…
-    return value
+    for p in sheet.problems:
+        if ours(p.row, p.column):
+            problems.add(file, p.row, header[p.column] if p.column < len(header) else None, p.value, p.message)
+    if sheet.unlisted:
+        problems.add(file, None, None, None, f"… and {sheet.unlisted:,} more cells that can't be read")
+    for first_row, first_col, last_row, last_col in sheet.merged:
+        single = (first_row, first_col) == (last_row, last_col)
+        if single or last_row < sheet.numbers[0] or first_row > sheet.numbers[-1]:
+            continue  # outside the table, or one cell
+        top = max(first_row, sheet.numbers[0])
+        columns = [c for c in range(first_col, min(last_col + 1, len(header))) if ours(top, c)]
+        if columns:
+            cells = f"{read_xlsx.column_letters(first_col)}{first_row}:{read_xlsx.column_letters(last_col)}{last_row}"
+            problems.add(file, first_row, header[columns[0]] if columns[0] < len(header) else None, None,
+                         f"cells {cells} are merged: Excel keeps a value only in the first cell, the others read as "
+                         "empty; unmerge them and fill each cell")
+    rows = sheet.rows
+    body = pd.DataFrame(rows[1:], index=sheet.numbers[1:], columns=range(len(rows[0]))) if len(rows) > 1 \
+        else pd.DataFrame(columns=range(len(rows[0])))
+    return _table(file, rows[0], body)
 
 
 # Characters that don't occur in text tables: their presence means a binary file.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-_SNIFF_BYTES = 64 * 1024
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+_SNIFF_CHARS = 64 * 1024
+# The header line must end within this many bytes: column names take a few hundred.
+_HEADER_BYTES = 256 * 1024
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # the second: a last line without a break
+_BLANK_LINE = re.compile(r'[\s,;|"]*')  # no cell of the line holds anything
 
 
-def _csv_table(file: str, data: bytes, max_rows: int) -> _Table:
+def _csv_table(file: str, data: bytes, max_rows: int, wanted: frozenset[str] = frozenset()) -> _Table:
+    """The header's every name, and of the body only the ``wanted`` columns: columns we don't use are
+    never parsed, and a header wider than MAX_COLUMNS is refused before anything else is."""
+    binary = _Unreadable("not a table: the file is binary, but neither .xlsx nor Parquet")
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _CONTROL_BYTES.search(data, 0, _SNIFF_CHARS):
+        raise binary  # said before any encoding is tried: a binary file is in none
     encoding = _text_encoding(data)
-    head = data[:_SNIFF_BYTES].decode(encoding, errors="ignore")
-    if _CONTROL.search(head):
-        raise _Unreadable("not a table: the file is binary, but neither .xlsx nor Parquet")
-    grid = _csv_grid(data, encoding, _separator(head), max_rows)
-    grid.index = np.arange(1, len(grid) + 1)  # the record number: a quoted line break stays in its row
-    header_row = next((n for n, cells in zip(grid.index, grid.itertuples(index=False)) if not all(map(_blank_cell, cells))), None)
-    if header_row is None:
-        raise _Unreadable("the file is empty")
-    body = grid.loc[header_row + 1 :]
+    head = data[:_HEADER_BYTES].decode(encoding, errors="ignore")
+    if _CONTROL.search(head, 0, _SNIFF_CHARS):
+        raise binary
+    skipped, header = _header(head, complete=len(data) <= _HEADER_BYTES)
+    keys = [_column_key(name) for name in header]
+    use = [i for i, key in enumerate(keys) if key in wanted] if wanted else list(range(len(keys)))
+    if use:
+        grid = _csv_grid(data, encoding, _separator(head), skipped, use, max_rows)
+        grid.columns = [keys[i] for i in grid.columns]
+    else:  # none of our columns: nothing to parse, the missing ones are reported
+        grid = pd.DataFrame(index=range(1))
+    grid.index = np.arange(skipped + 1, skipped + 1 + len(grid))  # the record number; the header's first
+    body = grid.iloc[1:]
     if len(body) > max_rows:
         raise _too_many_rows(max_rows)
-    return _table(file, grid.loc[header_row].tolist(), body)
+    return _Table(file, body, tuple(keys))
+
+
+def _header(head: str, complete: bool) -> tuple[int, list[str]]:
+    """How many blank lines precede the header, and the header's cells (from the file's first
+    ``_HEADER_BYTES``, decoded; ``complete`` when that is the whole file)."""
+    lines = _LINE.findall(head)
+    ended = len(lines) - (not lines[-1].endswith(("\n", "\r")) if lines else 0)  # lines[ended:]: cut off, unless complete
+    skipped = next((i for i, line in enumerate(lines) if not _BLANK_LINE.fullmatch(line)), None)
+    if skipped is None:
+        raise _Unreadable("the file is empty" if complete else f"no header line in the first {_HEADER_BYTES // 1024} KB")
+    sep = _separator(head)
+    line = lines[skipped]
+    if line.count(sep) + 1 > MAX_COLUMNS:  # quick: quoted separators are rare in headers, so count exactly
+        count = len(_split_line(line, sep))
+        if count > MAX_COLUMNS:
+            raise _too_many_columns(count, at_least=skipped >= ended and not complete)
+    if skipped >= ended and not complete:
+        raise _Unreadable(f"the first line (the header) is longer than {_HEADER_BYTES // 1024} KB; a header "
+                          "holds column names only")
+    try:  # by the parser that reads the body, so both split the header alike
+        header = pd.read_csv(io.StringIO("".join(lines[skipped:])), sep=sep, quotechar='"', header=None, dtype=str,
+                             keep_default_na=False, nrows=1, on_bad_lines="skip").iloc[0].tolist()
+    except (pd.errors.ParserError, ValueError, IndexError) as exc:
+        raise _Unreadable(f"not a readable CSV file: the header can't be read ({type(exc).__name__})") from None
+    return skipped, header
+
+
+def _split_line(line: str, sep: str) -> list[str]:
+    try:
+        return next(csv.reader([line.rstrip("\r\n")], delimiter=sep), [])
+    except csv.Error:  # a cell beyond the csv module's size limit: count plainly
+        return line.split(sep)
+
+
+# Windows-1250 and ISO-8859-2 (Latin-2) code Polish letters alike except ą ś ź Ą Ś Ź; each one's
+# bytes for these are other characters (±, ¶, ¬, ˇ…) or C1 controls in the other.
+_CP1250_LETTERS = b"\xb9\x9c\x9f\xa5\x8c\x8f"
+_LATIN2_LETTERS = b"\xb1\xb6\xbc\xa1\xa6\xac"
+_CP1250_UNDEFINED = re.compile(rb"[\x81\x83\x88\x90\x98]")
+_C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_ACCEPTED_ENCODINGS = "UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1250 or ISO-8859-2"
 
 
 def _text_encoding(data: bytes) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
-        candidates = ["utf-16"]
-    else:
-        candidates = ["utf-8", "cp1250"]  # Polish Excel on Windows saves CSV as Windows-1250
-    for encoding in candidates:
+    """UTF-8 where the bytes are; else the single-byte Polish encoding whose decoding yields more Polish
+    letters. A UTF-8 file with a few bytes of another encoding is refused, naming the first one's row:
+    decoding it either way would garble some names."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
+        return "utf-16"
+    utf8 = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    if data.isascii():
+        return utf8
+    bad = _first_bad_utf8(data)
+    if bad is None:
+        return utf8
+    near = data[max(0, bad - 2**19) : bad + 2**19]
+    stripped, valid = _UTF8_SEQUENCE.subn(b"", near)
+    invalid = len(stripped) - len(stripped.translate(None, bytes(range(0x80, 0x100))))
+    if utf8 == "utf-8-sig" or valid >= invalid:  # Polish text in a single-byte encoding rarely looks like UTF-8
+        row = data.count(b"\n", 0, bad) + 1
+        raise _Unreadable(f"the file is UTF-8, but byte 0x{data[bad]:02X} on line {row} is not: it mixes encodings "
+                          "(a name pasted from another file?); save it as UTF-8 again", row=row)
+    cp1250 = not _CP1250_UNDEFINED.search(data)
+    latin2 = not _C1_CONTROLS.search(data)  # C1 controls in Latin-2, letters and punctuation in Windows-1250
+    if cp1250 and latin2:
+        latin2_letters = sum(data.count(b) for b in (bytes([c]) for c in _LATIN2_LETTERS))
+        cp1250_letters = sum(data.count(b) for b in (bytes([c]) for c in _CP1250_LETTERS))
+        return "iso-8859-2" if latin2_letters > cp1250_letters else "cp1250"
+    if cp1250 or latin2:
+        return "cp1250" if cp1250 else "iso-8859-2"
+    raise _Unreadable(f"not a table (a binary file?), or a text encoding we don't read: the encodings accepted are "
+                      f"{_ACCEPTED_ENCODINGS}")
+
+
+def _first_bad_utf8(data: bytes) -> int | None:
+    """Where the first byte that isn't UTF-8 is, or None; in chunks, never decoding the whole file at once."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 2**22
+    for start in range(0, len(data), step):
+        pending = len(decoder.getstate()[0])  # the previous chunk's unfinished character, decoded with this one
         try:
-            data.decode(encoding)
-            return encoding
-        except UnicodeDecodeError:
-            pass
-    raise _Unreadable("not a table: the text is neither UTF-8, UTF-16 nor Windows-1250 (or the file is binary)")
+            decoder.decode(data[start : start + step], final=start + step >= len(data))
+        except UnicodeDecodeError as exc:
+            return start - pending + exc.start
+    return None
 
 
 def _separator(head: str) -> str:
     """The separator the header line uses most (values may hold decimal commas; header names don't)."""
-    line = next((line for line in head.splitlines() if line.strip()), "")
+    line = next((line for line in head.splitlines() if not _BLANK_LINE.fullmatch(line)), "")
     unquoted = re.sub(r'"[^"]*"', "", line)
     counts = {sep: unquoted.count(sep) for sep in (";", ",", "\t", "|")}
     best = max(counts, key=counts.__getitem__)
     return best if counts[best] else ","
 
 
-def _csv_grid(data: bytes, encoding: str, sep: str, max_rows: int) -> pd.DataFrame:
-    """Every record as strings, never altered (NIP leading zeros stay), blank lines kept in place."""
+def _csv_grid(data: bytes, encoding: str, sep: str, skipped: int, use: list[int], max_rows: int) -> pd.DataFrame:
+    """The header record and the records below it, columns ``use`` only, as strings never altered (NIP
+    leading zeros stay), blank lines kept in place; columns are labelled by their position in the header."""
     try:
         return pd.read_csv(io.BytesIO(data), encoding=encoding, sep=sep, quotechar='"', header=None, dtype=str,
-                           keep_default_na=False, skip_blank_lines=False, nrows=max_rows + 2)
+                           keep_default_na=False, skip_blank_lines=False, skiprows=skipped, usecols=use,
+                           nrows=max_rows + 2)
     except pd.errors.EmptyDataError:
         raise _Unreadable("the file is empty") from None
     except (pd.errors.ParserError, ValueError):
-        return _ragged_csv_grid(data.decode(encoding), sep, max_rows)
+        return _ragged_csv_grid(data.decode(encoding), sep, skipped, use, max_rows)
 
 
-def _ragged_csv_grid(text: str, sep: str, max_rows: int) -> pd.DataFrame:
-    """Records of differing length, which pandas' fast reader refuses, padded with empty cells."""
+def _ragged_csv_grid(text: str, sep: str, skipped: int, use: list[int], max_rows: int) -> pd.DataFrame:
+    """What pandas' fast reader refuses (say, a stray quote), read by the csv module, cells ``use`` only."""
+    lines = io.StringIO(text, newline="")
+    for _ in range(skipped):
+        lines.readline()
     try:
-        records = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=sep), max_rows + 2))
+        records = [[r[i] if i < len(r) else "" for i in use]
+                   for r in itertools.islice(csv.reader(lines, delimiter=sep), max_rows + 2)]
     except csv.Error as exc:
         raise _Unreadable(f"not a readable CSV file ({exc})") from None
-    width = max(map(len, records), default=0)
-    return pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=range(width), dtype=str)
+    return pd.DataFrame(records, columns=use, dtype=str)
 
 
 # -- parsing columns ---------------------------------------------------------------------------
@@ -440,20 +608,13 @@ def _text(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     return _each_distinct(_text_value, "str")(cells)
 
 
-_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-
-
 def _nip_value(value: Any) -> str:
-    text = re.sub(r"^(\d+)\.0+$", r"\1", _text_value(value))  # '5260250274.0' from a float export
-    nip = re.sub(r"[\s\-]", "", text)
-    if nip[:2].lower() == "pl":
-        nip = nip[2:]
+    nip = clean_nip(re.sub(r"^(\d+)\.0+$", r"\1", _text_value(value)))  # '5260250274.0' from a float export
     if not re.fullmatch("[0-9]+", nip):
         raise _Bad("a NIP is 10 digits (spaces, dashes and a leading PL are allowed)")
     if len(nip) != 10:
         raise _Bad(f"wrong length: a NIP has 10 digits, this one has {len(nip)}")
-    check = sum(int(d) * w for d, w in zip(nip, _NIP_WEIGHTS)) % 11
-    if check != int(nip[9]):  # a remainder of 10 never matches a digit
+    if nip_check_digit(nip[:9]) != int(nip[9]):  # 10 digits, checked above, so is_valid_nip's checks would repeat
         raise _Bad("invalid NIP: the checksum (last digit) doesn't match; a typo?")
     return nip
 
@@ -520,13 +681,24 @@ _MONTH_FORMATS = [
 ]
 
 
+# A date and time with a zone ('2024-10-31T23:00:00Z', '…+01:00'): an instant, taken in Warsaw time.
+_ZONED = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)")
+
+
 def _month_value(value: Any) -> pd.Period:
     if isinstance(value, pd.Period):
         return value.asfreq("M")
     if isinstance(value, (dt.date, np.datetime64)):  # Excel dates arrive as datetime
         stamp = pd.Timestamp(value)
+        if stamp.tz is not None:
+            stamp = stamp.tz_convert(WARSAW)
         return pd.Period(year=stamp.year, month=stamp.month, freq="M")
     text = _text_value(value)
+    if _ZONED.fullmatch(text):
+        try:
+            return _month_value(pd.Timestamp(text))
+        except ValueError:
+            raise _Bad("not a valid date") from None
     for pattern in _MONTH_FORMATS:
         if match := pattern.fullmatch(text):
             year, month, day = match["y"], match["m"], match.groupdict().get("d")
@@ -541,12 +713,21 @@ def _month_value(value: Any) -> pd.Period:
 
 
 def _month(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Calendar months; a month after the current one (in Warsaw) is refused: it would silently become the
+    as-of month (rules.md §2), and a typo such as 2062-10 is likelier than data from the future."""
     if isinstance(cells.dtype, pd.PeriodDtype):
-        return cells.dt.asfreq("M"), _no_errors()
-    if pd.api.types.is_datetime64_any_dtype(cells):
-        naive = cells.dt.tz_localize(None) if cells.dt.tz is not None else cells
-        return naive.dt.to_period("M"), _no_errors()
-    return _each_distinct(_month_value, "period[M]")(cells)
+        months, errors = cells.dt.asfreq("M"), _no_errors()
+    elif pd.api.types.is_datetime64_any_dtype(cells):
+        local = cells.dt.tz_convert(WARSAW).dt.tz_localize(None) if cells.dt.tz is not None else cells
+        months, errors = local.dt.to_period("M"), _no_errors()
+    else:
+        months, errors = _each_distinct(_month_value, "period[M]")(cells)
+    current = pd.Period(pd.Timestamp.now(tz=WARSAW).strftime("%Y-%m"), freq="M")
+    if not months.empty and months.max() > current:  # the max first: the row mask is needed only on a refusal
+        later = (months > current).fillna(False).astype(bool) & ~months.index.isin(errors.index)
+        message = f"month after the current month ({current}); a typo?"
+        errors = pd.concat([errors, pd.Series(message, index=months.index[later], dtype=object)])
+    return months, errors
 
 
 def _plain_number_text(text: pd.Series) -> pd.Series:
@@ -584,14 +765,16 @@ def _to_float(cells: pd.Series, per_percent: int | None = None) -> pd.Series:
     return number
 
 
-def _number(low: float, high: float = np.inf, hint: str = "", per_percent: int | None = None) -> _Parser:
-    out_of_range = f"can't be negative{hint}" if high == np.inf else f"must be between {low:g} and {high:g}{hint}"
+def _number(low: float, high: float, hint: str = "", per_percent: int | None = None, too_high: str = "") -> _Parser:
+    """Finite numbers in [low, high]; infinity and NaN (also written as text) are no numbers."""
+    too_low = f"must be between {low:g} and {high:g}{hint}" if not too_high else f"can't be negative{hint}"
+    too_high = too_high or too_low
 
     def parse(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
         number = _to_float(cells, per_percent)
         not_number = ~np.isfinite(number)
         bad = not_number | (number < low) | (number > high)
-        messages = np.where(not_number[bad], "expected a number", out_of_range)
+        messages = np.select([not_number[bad], number[bad] < low], ["expected a number", too_low], too_high)
         return number, pd.Series(messages, index=cells.index[bad], dtype=object)
 
     return parse
@@ -622,15 +805,16 @@ def _revenue_columns(policy: Policy) -> dict[str, _Column]:
         "account_id": _Column(_text),
         "category": _Column(_category(policy)),
         "month": _Column(_month),
-        "revenue": _Column(_number(0)),
+        "revenue": _Column(_number(0, MAX_REVENUE, too_high=f"implausible: more than {MAX_REVENUE:,} PLN in one row, "
+                                                         "the upper bound we accept; a typo or the wrong unit?")),
     }
 
 
 def _known_columns(table: _Table, columns: dict[str, _Column], problems: _Problems) -> pd.DataFrame | None:
     """The table's columns we read (others are ignored), or None when one is missing or doubled."""
-    names = list(table.frame.columns)
+    names = list(table.header or table.frame.columns)
     has = [n for n in names if n]
-    listing = ", ".join(has[:30]) + (", …" if len(has) > 30 else "") or "no named columns"
+    listing = ", ".join(_excerpt(n, 40) for n in has[:30]) + (", …" if len(has) > 30 else "") or "no named columns"
     usable = True
     for name, column in columns.items():
         count = names.count(name)
@@ -642,7 +826,7 @@ def _known_columns(table: _Table, columns: dict[str, _Column], problems: _Proble
             usable = False
     if not usable:
         return None
-    return table.frame.iloc[:, [i for i, n in enumerate(names) if n in columns]]
+    return table.frame.iloc[:, [i for i, n in enumerate(table.frame.columns) if n in columns]]
 
 
 def _parse_table(table: _Table | None, columns: dict[str, _Column], problems: _Problems) -> pd.DataFrame | None:
@@ -689,9 +873,10 @@ def _check_accounts(accounts: pd.DataFrame, file: str, problems: _Problems) -> N
     main = accounts[accounts["main_account"].fillna(False).astype(bool) & accounts["nip"].notna()]
     doubled = main[main["nip"].duplicated(keep=False)]
     for nip, marked in itertools.islice(doubled.groupby("nip", sort=False), MAX_PROBLEMS):
-        listing = ", ".join(f"{a} (row {row})" for row, a in marked["account_id"].items())
+        listing = ", ".join(f"{_excerpt(a, 40)} (row {row})" for row, a in marked["account_id"].iloc[:10].items())
+        more = ", …" if len(marked) > 10 else ""
         problems.add(file, int(marked.index[1]), "main_account", nip,
-                     f"NIP {nip} has {len(marked)} main accounts: {listing}; mark at most one")
+                     f"NIP {nip} has {len(marked)} main accounts: {listing}{more}; mark at most one")
 
 
 def _check_revenue_accounts(revenue: pd.DataFrame, accounts: pd.DataFrame, file: str, problems: _Problems) -> None:
@@ -724,11 +909,17 @@ def _finish_revenue(revenue: pd.DataFrame) -> pd.DataFrame:
 # -- problems ----------------------------------------------------------------------------------
 
 
+def _excerpt(value: Any, limit: int = 80) -> str:
+    """The value as text, cut to ``limit`` characters: every message that quotes what a file holds quotes
+    it through here, so a 100 MB cell can't make a 100 MB message (or five)."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _shown(value: Any) -> str | None:
     if value is None or (np.ndim(value) == 0 and pd.isna(value)):
         return None
-    text = str(value)
-    return text if len(text) <= 80 else text[:79] + "…"
+    return _excerpt(value)
 
 
 class _Problems:

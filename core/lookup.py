@@ -4,24 +4,19 @@ decision frame, so the Seller check page only shows what they return."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from .dataset import Dataset
 from .metrics import Metrics
+from .nip import clean_nip
 from .policy import Policy
-
-_NIP_NOISE = re.compile(r"[\s\-]")
 
 
 def _nip_digits(query: str) -> str:
-    """The digits a user typed as a NIP ('PL 521-301-72-28' -> '5213017228'), or '' if it isn't one."""
-    q = _NIP_NOISE.sub("", query)
-    if q[:2].upper() == "PL":
-        q = q[2:]
-    return q if q.isdigit() else ""
+    """The digits a user typed as (part of) a NIP ('PL 521-301-72-28' -> '5213017228'), or '' if it isn't one."""
+    q = clean_nip(query)
+    return q if q.isascii() and q.isdigit() else ""
 
 
 def find_companies(decisions: pd.DataFrame, accounts: pd.DataFrame, query: str, limit: int = 50) -> pd.DataFrame:

@@ -7,7 +7,9 @@ so every slider move can reuse it and only `decide` runs again.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,12 @@ from .dataset import Dataset
 from .policy import CATEGORIES
 
 N_CAT = len(CATEGORIES)
+# rules.md §7: growth figures and company shares are compared at 9 decimal places, so that a figure equal
+# to a limit in decimal arithmetic (3,360,000 / 3,200,000 − 1 = 0.05) is at the limit, not 4e-17 over it.
+DECIMALS = 9
+# Sums of grosze are int64; refusing more than 2**62 grosze in all (46 quadrillion PLN) keeps them from
+# overflowing.
+MAX_GROSZE = 2**62
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,12 +35,17 @@ class Metrics:
     companies: one row per NIP (sorted), columns listed in ``COMPANY_COLUMNS``.
     rev_c, rev_p: revenue matrix (companies × categories in the published order) in the current
     and previous 12-month windows.
-    peer_growth: per category, the sorted growth rev_c/rev_p − 1 of every company with rev_p > 0,
-    so that any peer percentile is a cheap look-up.
+    peer_growth: per category, the sorted growth rev_c/rev_p − 1 (to 9 decimals) of every company with
+    rev_p > 0, so that any peer percentile is a cheap look-up.
+    main_revenue_grosze: each company's revenue in its main category over C in whole grosze (int64,
+    0 without a main category): the exact figure threshold comparisons use. The money columns of
+    ``companies`` and rev_c/rev_p are the same sums in PLN, for display.
     other_levels: companies × quality level, True where a non-main account has that level.
     brand_accounts: one row per Brand Zone account with revenue in C: its company's row number
     (``company``), account_id, its own main category (and that category's position in the
-    published order, ``category_code``) and its revenue there.
+    published order, ``category_code``) and its revenue there (PLN, and exact in ``grosze``).
+
+    Growth figures and shares in ``companies`` are rounded to 9 decimals (rules.md §7).
     """
 
     as_of: pd.Period
@@ -42,6 +55,7 @@ class Metrics:
     other_levels: pd.DataFrame
     brand_accounts: pd.DataFrame
     peer_growth: tuple[np.ndarray, ...]
+    main_revenue_grosze: np.ndarray
     fingerprint: str = ""
 
     @property
@@ -92,49 +106,46 @@ def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> M
     row_company = company[row_account]
     row_cat = _positions(revenue["category"], pd.Series(CATEGORIES))
     offset = as_of.ordinal - revenue["month"].array.asi8  # 0 = the as-of month
-    # Counted in whole grosze: sums of integers are exact, so totals, ties and threshold comparisons
-    # do not depend on the order of the rows.
-    amount = np.round(revenue["revenue"].to_numpy(dtype=float) * 100)
+    # Counted in whole grosze (rules.md §7): every sum below is of int64, so totals, ties and threshold
+    # comparisons are exact and do not depend on the order of the rows.
+    amount = to_grosze(revenue["revenue"].to_numpy(dtype=float))
+    if float(np.abs(amount).sum(dtype=float)) >= MAX_GROSZE:
+        raise ValueError("the revenue adds up to more than 46 quadrillion PLN: too much to count in grosze")
     in_c = (offset >= 0) & (offset <= 11)
     in_p = (offset >= 12) & (offset <= 23)
 
     def per_company_category(mask: np.ndarray) -> np.ndarray:
-        flat = np.bincount(row_company[mask] * N_CAT + row_cat[mask], weights=amount[mask], minlength=n_comp * N_CAT)
-        return flat.reshape(n_comp, N_CAT)
+        return sum_by(row_company[mask] * N_CAT + row_cat[mask], amount[mask], n_comp * N_CAT).reshape(n_comp, N_CAT)
 
     def per_company_quarter(mask: np.ndarray, first_offset: int) -> np.ndarray:
         quarter = 3 - (offset[mask] - first_offset) // 3  # quarter 0 is the oldest of the window
-        flat = np.bincount(row_company[mask] * 4 + quarter, weights=amount[mask], minlength=n_comp * 4)
-        return flat.reshape(n_comp, 4)
+        return sum_by(row_company[mask] * 4 + quarter, amount[mask], n_comp * 4).reshape(n_comp, 4)
 
-    rev_c = per_company_category(in_c) / 100
-    rev_p = per_company_category(in_p) / 100
+    grosze_c = per_company_category(in_c)
+    grosze_p = per_company_category(in_p)
     growing_quarters = (per_company_quarter(in_c, 0) > per_company_quarter(in_p, 12)).sum(axis=1)
 
-    total_c = rev_c.sum(axis=1)
-    total_p = rev_p.sum(axis=1)
+    total_c = grosze_c.sum(axis=1)
+    total_p = grosze_p.sum(axis=1)
     has_c = total_c > 0
-    main_cat = np.where(has_c, rev_c.argmax(axis=1), -1)  # argmax takes the first: policy order breaks ties
+    main_cat = np.where(has_c, grosze_c.argmax(axis=1), -1)  # argmax takes the first: published order breaks ties
     rows = np.arange(n_comp)
-    main_rev = np.where(has_c, rev_c[rows, np.maximum(main_cat, 0)], np.nan)
-    main_prev = np.where(has_c, rev_p[rows, np.maximum(main_cat, 0)], np.nan)
+    main_c = np.where(has_c, grosze_c[rows, np.maximum(main_cat, 0)], 0)
+    main_p = np.where(has_c, grosze_p[rows, np.maximum(main_cat, 0)], 0)
 
-    account_total_c = np.bincount(row_account[in_c], weights=amount[in_c], minlength=len(accounts)) / 100
+    account_total_c = sum_by(row_account[in_c], amount[in_c], len(accounts))
     main_idx = _main_accounts(company, n_comp, accounts["main_account"].to_numpy(bool), account_total_c)
     main_rows = accounts.iloc[main_idx]
 
     n_accounts = np.bincount(company, minlength=n_comp)
 
     def company_share(column: str) -> np.ndarray:
-        # Revenue-weighted over the company's accounts; a plain mean where it has no revenue in C.
+        # Revenue-weighted over the company's accounts; a plain mean where it has no revenue in C. The weights
+        # are the accounts' exact totals, and their sum is exactly the company's total, which is the divisor.
         values = accounts[column].to_numpy(float)
         weighted = np.bincount(company, weights=values * account_total_c, minlength=n_comp)
         plain = np.bincount(company, weights=values, minlength=n_comp) / n_accounts
-        return np.where(has_c, weighted / np.where(has_c, total_c, 1), plain)
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        growth = np.where(total_p > 0, total_c / total_p - 1, np.nan)
-        main_growth = np.where(main_prev > 0, main_rev / main_prev - 1, np.nan)
+        return np.round(np.where(has_c, weighted / np.where(has_c, total_c, 1), plain), DECIMALS)
 
     companies = pd.DataFrame(
         {
@@ -143,18 +154,20 @@ def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> M
             "main_account_id": main_rows["account_id"].to_numpy(),
             "n_accounts": n_accounts,
             "main_category": pd.Categorical.from_codes(main_cat, categories=CATEGORIES),
-            "main_category_revenue": main_rev,
-            "main_category_prev_revenue": main_prev,
-            "total_revenue": total_c,
-            "total_prev_revenue": total_p,
-            "growth": growth,
-            "main_category_growth": main_growth,
+            "main_category_revenue": np.where(has_c, main_c / 100, np.nan),
+            "main_category_prev_revenue": np.where(has_c, main_p / 100, np.nan),
+            "total_revenue": total_c / 100,
+            "total_prev_revenue": total_p / 100,
+            "growth": growth_rate(total_c, total_p),
+            "main_category_growth": np.where(has_c, growth_rate(main_c, main_p), np.nan),
             "growing_quarters": growing_quarters,
             "business_account": main_rows["business_account"].to_numpy(bool),
             "positive_ratings_pct": main_rows["positive_ratings_pct"].to_numpy(float),
             "quality_main": pd.Categorical(main_rows["sales_quality"].to_numpy()),
             "suspended": np.bincount(company, weights=accounts["suspended"].to_numpy(float), minlength=n_comp) > 0,
-            "transaction_problem_rate": _group_max(company, n_comp, accounts["transaction_problem_rate"].to_numpy(float)),
+            "transaction_problem_rate": _group_max(
+                company, n_comp, accounts["transaction_problem_rate"].to_numpy(float)
+            ),
             "exportable_share": company_share("exportable_share"),
             "new_condition_share": company_share("new_condition_share"),
         }
@@ -169,13 +182,68 @@ def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> M
     return Metrics(
         as_of=as_of,
         companies=companies,
-        rev_c=rev_c,
-        rev_p=rev_p,
+        rev_c=grosze_c / 100,
+        rev_p=grosze_p / 100,
         other_levels=other_levels,
         brand_accounts=_brand_accounts(accounts, company, row_account, row_cat, amount, in_c),
-        peer_growth=_peer_growth(rev_c, rev_p),
+        peer_growth=_peer_growth(grosze_c, grosze_p),
+        main_revenue_grosze=main_c,
         fingerprint=dataset.fingerprint,
     )
+
+
+def to_grosze(pln: np.ndarray) -> np.ndarray:
+    """Amounts in PLN as whole grosze (int64), rounded half to even (rules.md §7).
+
+    ``rint(x * 100)`` is right except where x is written with half a grosz: 1.015 is stored as 1.01499999…,
+    so x * 100 lands a hair under 101.5. Those few amounts, and any too large for x * 100 to hold every
+    grosz, are rounded from their shortest decimal form (``repr``), which is the number as written.
+    Amounts beyond ±2**62 grosze are held there (no sum could reach them; see MAX_GROSZE)."""
+    pln = np.asarray(pln, dtype=float)
+    scaled = pln * 100
+    rounded = np.rint(scaled)
+    # x * 100 is off from the written amount by at most about |x * 100| * 2**-52. Where it is that close (or
+    # 1e-6 near zero) to half a grosz, the float can't tell which side the written amount was on; from
+    # 5e14 grosze up every amount is unsure, so the huge ones are clamped below, not cast blindly.
+    # In place where it can be: this runs over every revenue row.
+    with np.errstate(invalid="ignore"):  # an infinite threshold: inf - inf, and its cast, are fixed below
+        slack = np.abs(scaled)
+        slack *= 1e-15
+        off = np.subtract(scaled, rounded, out=scaled)
+        slack += np.abs(off, out=off)
+        unsure = ~(slack <= 0.5 - 1e-6)  # NaN is unsure too
+        grosze = rounded.astype(np.int64)
+    del scaled, off, slack
+    if unsure.any():
+        values = pln[unsure].tolist()
+        exact = {v: _decimal_grosze(v) for v in set(values)}
+        grosze[unsure] = np.array([exact[v] for v in values], dtype=np.int64)
+    return grosze
+
+
+def _decimal_grosze(pln: float) -> int:
+    if math.isnan(pln):
+        raise ValueError("an amount is not a number")
+    if math.isinf(pln):  # a policy may say .inf to close a path
+        return MAX_GROSZE if pln > 0 else -MAX_GROSZE
+    grosze = int((Decimal(repr(pln)) * 100).to_integral_value(ROUND_HALF_EVEN))
+    return max(-MAX_GROSZE, min(MAX_GROSZE, grosze))
+
+
+def sum_by(key: np.ndarray, grosze: np.ndarray, n: int) -> np.ndarray:
+    """Sum of int64 ``grosze`` per ``key`` in 0..n-1, exactly.
+
+    Not ``np.bincount(key, weights=…)``: that sums in float64, exact only while every sum stays under 2**53
+    grosze (90 trillion PLN). ``np.add.at`` on int64 is exact up to 2**63 and measured as fast."""
+    out = np.zeros(n, dtype=np.int64)
+    np.add.at(out, key, grosze)
+    return out
+
+
+def growth_rate(now: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """now / before − 1 to 9 decimals (rules.md §7), NaN where ``before`` is 0. Both are int64 grosze."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.round(np.where(before > 0, now / np.where(before > 0, before, 1) - 1, np.nan), DECIMALS)
 
 
 def _positions(values: pd.Series, universe: pd.Series) -> np.ndarray:
@@ -214,11 +282,11 @@ def first_per_group(order: np.ndarray, group: np.ndarray) -> np.ndarray:
     return order[first]
 
 
-def _peer_growth(rev_c: np.ndarray, rev_p: np.ndarray) -> tuple[np.ndarray, ...]:
+def _peer_growth(grosze_c: np.ndarray, grosze_p: np.ndarray) -> tuple[np.ndarray, ...]:
     out = []
     for j in range(N_CAT):
-        has = rev_p[:, j] > 0
-        out.append(np.sort(rev_c[has, j] / rev_p[has, j] - 1))
+        has = grosze_p[:, j] > 0
+        out.append(np.sort(growth_rate(grosze_c[has, j], grosze_p[has, j])))
     return tuple(out)
 
 
@@ -230,18 +298,18 @@ def _group_max(group: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
 
 def _brand_accounts(accounts, company, row_account, row_cat, amount, in_c) -> pd.DataFrame:
     brand = accounts["brand_zone"].to_numpy(bool)
-    columns = ["company", "account_id", "category", "category_code", "revenue"]
+    columns = ["company", "account_id", "category", "category_code", "revenue", "grosze"]
     if not brand.any():
-        dtypes = ["int64", "str", "str", "int64", "float64"]
+        dtypes = ["int64", "str", "str", "int64", "float64", "int64"]
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(columns, dtypes)})
     brand_rows = np.flatnonzero(brand)
     slot = np.full(len(accounts), -1)
     slot[brand_rows] = np.arange(len(brand_rows))
     mask = in_c & (slot[row_account] >= 0)
-    flat = np.bincount(slot[row_account[mask]] * N_CAT + row_cat[mask], weights=amount[mask], minlength=len(brand_rows) * N_CAT)
+    flat = sum_by(slot[row_account[mask]] * N_CAT + row_cat[mask], amount[mask], len(brand_rows) * N_CAT)
     by_cat = flat.reshape(len(brand_rows), N_CAT)
-    has = by_cat.sum(axis=1) > 0
-    own_main = by_cat.argmax(axis=1)  # first maximum: policy order breaks ties
+    has = by_cat.sum(axis=1) > 0  # no revenue in C: no main category, so the account cannot open the path
+    own_main = by_cat.argmax(axis=1)  # first maximum: the published order breaks ties
     keep = brand_rows[has]
     return pd.DataFrame(
         {
@@ -250,5 +318,6 @@ def _brand_accounts(accounts, company, row_account, row_cat, amount, in_c) -> pd
             "category": np.asarray(CATEGORIES, dtype=object)[own_main[has]],
             "category_code": own_main[has],
             "revenue": by_cat[has, own_main[has]] / 100,
+            "grosze": by_cat[has, own_main[has]],
         }
     )

@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .dataset import ACCOUNT_COLUMNS, REVENUE_COLUMNS, Dataset
+from .nip import nip_check_digit  # the one checksum (core/nip.py); tests import it from here too
 from .policy import CATEGORIES, DEFAULT_QUALITY_SCALE, PUBLISHED_THRESHOLDS
 
 # Parameters of the committed sample in sample_data/ (tests regenerate it from these). 2,400
@@ -94,7 +95,6 @@ QUALITY_PROBS = np.array([0.025, 0.045, 0.12, 0.28, 0.31, 0.22])
 # Cut points on a standard-normal latent score that give those shares.
 QUALITY_CUTS = np.array([NormalDist().inv_cdf(p) for p in np.cumsum(QUALITY_PROBS)[:-1]])
 
-NIP_WEIGHTS = np.array([6, 5, 7, 2, 3, 4, 5, 6, 7])
 # Real NIPs start with the three-digit code of the tax office that issued them (Warsaw, Kraków,
 # Łódź, Gdańsk, Poznań, Wrocław, Katowice, Lublin, Szczecin, Białystok …).
 TAX_OFFICE_CODES = np.array(
@@ -197,11 +197,6 @@ def write_sample(out_dir: str | Path, companies: int = SAMPLE_PARAMS["companies"
     accounts.to_csv(paths[0], index=False, encoding="utf-8", lineterminator="\n")
     revenue.to_csv(paths[1], index=False, encoding="utf-8", lineterminator="\n")
     return paths
-
-
-def nip_check_digit(first9: np.ndarray) -> np.ndarray:
-    """Check digit of NIPs given as an (n, 9) digit matrix; 10 means no valid NIP has these digits."""
-    return (first9 @ NIP_WEIGHTS) % 11
 
 
 # -- the generator ------------------------------------------------------------------------------

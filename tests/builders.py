@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.dataset import ACCOUNT_COLUMNS, REVENUE_COLUMNS, Dataset
-
-NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+from core.nip import nip_check_digit
 
 
 def nip(n: int) -> str:
@@ -15,7 +14,7 @@ def nip(n: int) -> str:
     base = 100_000_000
     while True:
         digits = f"{base + k:09d}"
-        check = sum(int(d) * w for d, w in zip(digits, NIP_WEIGHTS)) % 11
+        check = nip_check_digit(digits)
         if check != 10:
             if n == 0:
                 return digits + str(check)

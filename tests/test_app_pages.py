@@ -4,6 +4,9 @@ computes them, a good upload replaces the data and a bad one shows its problems 
 from __future__ import annotations
 
 import io
+import re
+import tomllib
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,7 +19,6 @@ from core.formatting import pln
 from core.loading import load_dataset
 from core.sample import generate
 from ui import state
-from ui import components
 from ui.components import STATUS_MD
 
 TIMEOUT = 60
@@ -49,6 +51,15 @@ def app(page: str | None = None) -> AppTest:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")  # ASCII punctuation: what Markdown may read as markup
+
+
+def markdown_escaped(shown: str, text: str) -> bool:
+    """Whether ``shown`` is ``text`` with every ASCII punctuation mark preceded by a backslash (and nothing else)."""
+    expected = "".join("\\" + c if PUNCTUATION.fullmatch(c) else c for c in text)
+    return shown == expected
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -255,13 +266,14 @@ def test_as_of_month_changes_the_windows(sample):
 
 
 def test_seller_search_shows_the_company(sample):
-    dataset, metrics = sample
+    _, metrics = sample
     decisions = decide(metrics, Policy.default())
-    row = decisions[decisions["status"] == "qualified"].iloc[0]
+    qualified = decisions[decisions["status"] == "qualified"]
+    row = qualified[qualified["company_name"].str.contains(PUNCTUATION.pattern)].iloc[0]  # "… s.c.", "F.H. …"
     at = app("app_pages/seller.py")
     at.text_input(key="seller_query").input(row["nip"]).run()
     assert not at.exception
-    assert metric(at, "Company") == components.literal(row["company_name"])  # Markdown-escaped, shown literally
+    assert markdown_escaped(metric(at, "Company"), row["company_name"])  # a metric value is Markdown: escaped
     assert metric(at, "NIP") == row["nip"]
     checklist = [d.value for d in at.dataframe if "criterion" in d.value.columns][0]
     assert len(checklist) == 14
@@ -303,14 +315,17 @@ def test_user_text_is_never_rendered_as_markdown(small_upload):
     accounts = accounts.copy()
     evil = "**Bold** <img src=x onerror=alert(1)> [link](http://x)"
     accounts["account_name"] = accounts["account_name"].astype(object)
-    accounts.loc[0, "account_name"] = evil
+    main = accounts.index[accounts["main_account"].astype(str) == "True"][0]  # its name is the company's name
+    accounts.loc[main, "account_name"] = evil
     at = app("app_pages/data.py")
     upload(at, ("<b>accounts</b>.csv", csv_bytes(accounts), "text/csv"), ("revenue.csv", csv_bytes(revenue), "text/csv"))
     assert at.text[0].value.startswith("Upload: <b>accounts</b>.csv")
     at.switch_page("app_pages/seller.py").run()
-    at.text_input(key="seller_query").input(accounts.loc[0, "account_id"]).run()
+    at.text_input(key="seller_query").input(accounts.loc[main, "account_id"]).run()
     shown = [m for m in at.markdown if "Bold" in m.value or "<b>" in m.value]
     assert not shown
+    # st.metric renders its value as Markdown: every mark of the name must reach it backslash-escaped.
+    assert metric(at, "Company") == r"\*\*Bold\*\* \<img src\=x onerror\=alert\(1\)\> \[link\]\(http\:\/\/x\)"
 
 
 def test_a_slider_move_reuses_the_cached_metrics(monkeypatch):
@@ -344,3 +359,29 @@ def test_sign_in_is_required_only_when_auth_is_configured():
     open_app = AppTest.from_file("../app.py", default_timeout=60).run()
     assert not open_app.exception and "Log in" not in [b.label for b in open_app.button]
     assert open_app.title[0].value == "Overview"
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+
+def test_an_unexpected_error_shows_an_error_id_and_no_details(monkeypatch, caplog):
+    secret = "boom in /srv/app/core/metrics.py line 42: Firma;=1+1"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(secret)
+
+    monkeypatch.setattr(state, "metrics", broken)
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
+    assert not at.exception, "no exception element: Streamlit's own traceback view is never used"
+    [message] = [e.value for e in at.error]
+    found = re.fullmatch(r"Something went wrong \(error ID ([0-9a-f]{8})\)\. .*", message)
+    assert found, message
+    page = repr(at._tree)
+    for leak in (secret, "RuntimeError", "Traceback", "metrics.py"):
+        assert leak not in page
+    assert any(found.group(1) in r.getMessage() and r.exc_info and secret in str(r.exc_info[1]) for r in caplog.records)
+
+
+def test_error_details_are_off_in_the_server_config():
+    config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"

@@ -1,8 +1,10 @@
 """End-to-end: a real `streamlit run` server driven by Chromium through Playwright.
 
 Opens every page (screenshots in tests/artifacts/), uploads files through the uploader, moves a
-slider with the keyboard, edits a cell of the thresholds table, searches a seller, and checks that
-two browser sessions with different uploads each see only their own data. Needs Debian's
+slider with the keyboard, edits a cell of the thresholds table, searches a seller, checks that
+two browser sessions with different uploads each see only their own data, and that a hostile upload in
+one session is read in a bounded child process (killed by a reload, refused with a message) while
+another session keeps working and the server's memory stays flat. Needs Debian's
 /usr/bin/chromium (`.ci/run` installs it): skipped without it on a developer machine, failed
 without it in CI.
 """
@@ -49,15 +51,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# The upload budget of the test server (core.bounded): small, so a hostile upload is refused in seconds.
+LOAD_BUDGET = {"DPE_LOAD_MEMORY_MB": "2048", "DPE_LOAD_SECONDS": "15"}
+
+
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
+def server(tmp_path_factory):
+    """The running server: (url, process)."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **LOAD_BUDGET},
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -72,7 +79,7 @@ def server_url(tmp_path_factory):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"streamlit did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
             time.sleep(0.2)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:
@@ -80,6 +87,11 @@ def server_url(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server_url(server):
+    return server[0]
 
 
 @pytest.fixture(scope="session")
@@ -374,3 +386,120 @@ def test_seller_names_show_literally_never_as_html_or_markdown(page, tmp_path):
     expect(main.locator("em", has_text="it")).to_have_count(0)
     shoot(page, "seller_evil_name")
     assert dialogs == []
+
+
+# -- a hostile upload ----------------------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _reader(server_pid: int) -> int | None:
+    """The upload reader at work (core.bounded): the oldest of the server's reader children (the one that
+    was idle and ready when the upload came; the younger one is the next idle reader)."""
+    def started(pid: int) -> int:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+
+    readers = []
+    for pid in _children(server_pid):
+        try:
+            if b"_child_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                readers.append((started(pid), pid))
+        except OSError:
+            continue
+    return min(readers)[1] if len(readers) > 1 else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _rss_mb(pid: int) -> float:
+    return int(re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text()).group(1)) / 1024
+
+
+def _wait_for(condition, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"not within {seconds} s: {what}")
+
+
+def _start_hostile_upload(page, data: bytes, revenue: Path) -> None:
+    """Put ``data`` (in memory, never on disk) into the accounts uploader, a good revenue file into the other,
+    and press the button; return once the server is reading it."""
+    for label, payload in ((ACCOUNTS_UPLOADER, {"name": "accounts_bomb.csv", "mimeType": "text/csv", "buffer": data}),
+                           (REVENUE_UPLOADER, str(revenue))):
+        dropzone = page.get_by_role("region", name=label, exact=True)
+        file_input = dropzone.locator('input[type="file"]')
+        expect(file_input).to_be_enabled()
+        file_input.set_input_files(payload)
+        expect(dropzone).to_contain_text("accounts_bomb.csv" if label == ACCOUNTS_UPLOADER else revenue.name)
+        wait_ready(page)
+    page.get_by_role("button", name="Use the uploaded data").click()
+    expect(page.get_by_text("Reading the upload")).to_be_visible()
+
+
+@pytest.mark.timeout(120)
+def test_a_hostile_upload_leaves_the_server_and_other_sessions_standing(browser, server, uploads):
+    """Session A uploads a CSV whose header is `a,` five million times (memory grows without end in the
+    parser); the reader runs in a child with a budget, a reload of A kills it, a second try is refused with a
+    message, and session B keeps answering with the same numbers throughout. The server's memory stays flat."""
+    url, proc = server
+    bomb = b"a," * (5 * 2**20) + b"\n"  # 10 MB
+    (_, revenue_path), _ = uploads["a"]
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
+    try:
+        a, b = (context.new_page() for context in contexts)
+        for page in (a, b):
+            page.goto(url)
+            wait_ready(page)
+        qualified = metric(b, "Qualified").inner_text()
+        rss_before = _rss_mb(proc.pid)
+
+        go(a, "Data")
+        _start_hostile_upload(a, bomb, revenue_path)
+        reader = _wait_for(lambda: _reader(proc.pid), 10, "the upload is read in a child process")
+        a.reload()  # a reload stops A's script: the reader is killed, not left running
+        _wait_for(lambda: not _alive(reader), 10, "the reload kills the reader")
+        wait_ready(a)
+
+        go(a, "Data")
+        _start_hostile_upload(a, bomb, revenue_path)
+        reader = _wait_for(lambda: _reader(proc.pid), 10, "the second try is being read")
+        b.reload()  # meanwhile B is served as usual
+        wait_ready(b)
+        expect(metric(b, "Qualified")).to_have_text(qualified)
+        assert _alive(reader), "B was served while A's upload was still being read"
+
+        expect(a.get_by_text("The upload was not used")).to_be_visible(timeout=40_000)
+        wait_ready(a)
+        expect(a.locator('[data-testid="stMain"]').get_by_text(re.compile(r"limit of (2\.0 GB|15 seconds)"))).not_to_have_count(0)
+        expect(a.locator('[data-testid="stException"]')).to_have_count(0)
+        shoot(a, "data_hostile_upload_refused")
+
+        assert proc.poll() is None, "the server is alive"
+        assert not _alive(reader)
+        assert _rss_mb(proc.pid) - rss_before < 300, "the server's memory stayed flat"
+        b.reload()
+        wait_ready(b)
+        expect(metric(b, "Qualified")).to_have_text(qualified)
+    finally:
+        for context in contexts:
+            context.close()

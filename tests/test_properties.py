@@ -124,12 +124,16 @@ def test_scaling_every_threshold_is_monotone(data, factor_a, factor_b):
     assert qualified(metrics, Policy.default().scaled(hi)) <= qualified(metrics, Policy.default().scaled(lo))
 
 
+SEEDS = st.integers(0, 2**32 - 1)  # what numpy's RandomState accepts
+
+
 @SETTINGS
-@given(data=datasets(), seed=st.integers(0, 2**32 - 1))
-def test_decisions_do_not_depend_on_row_order(data, seed):
+@given(data=datasets(), account_seed=SEEDS, revenue_seed=SEEDS)
+def test_decisions_do_not_depend_on_row_order(data, account_seed, revenue_seed):
+    # Two seeds drawn separately: `seed + 1` overflowed RandomState's range when seed was 2**32 - 1.
     shuffled = Dataset(
-        data.accounts.sample(frac=1, random_state=seed, ignore_index=True),
-        data.revenue.sample(frac=1, random_state=seed + 1, ignore_index=True),
+        data.accounts.sample(frac=1, random_state=account_seed, ignore_index=True),
+        data.revenue.sample(frac=1, random_state=revenue_seed, ignore_index=True),
     )
     policy = Policy.default().scaled(0.1)  # low thresholds: more companies reach the interesting rules
     a = decide(compute_metrics(data, AS_OF), policy)
@@ -167,4 +171,64 @@ def test_decisions_do_not_depend_on_how_a_nip_is_written(data, formats):
     revenue = data.revenue.assign(month=data.revenue["month"].astype(str))
     loaded = load_dataset(accounts.to_csv(index=False).encode(), revenue.to_csv(index=False).encode())
     policy = Policy.default().scaled(0.1)
-    pd.testing.assert_frame_equal(decide(compute_metrics(loaded, AS_OF), policy), decide(compute_metrics(data, AS_OF), policy))
+    pd.testing.assert_frame_equal(
+        decide(compute_metrics(loaded, AS_OF), policy), decide(compute_metrics(data, AS_OF), policy)
+    )
+
+
+# -- rules.md §7: exact at the limits, whatever the amounts ------------------------------------------------
+
+ROWS = st.lists(st.tuples(st.integers(0, 2), st.integers(0, 11), st.integers(1, 10**10)), min_size=1, max_size=40)
+
+
+@SETTINGS
+@given(rows=ROWS)
+def test_a_threshold_equal_to_the_summed_grosze_passes_and_one_grosz_more_fails(rows):
+    # Rows in whole grosze (up to 100 million PLN each) over three accounts and the twelve months of C.
+    accounts = [account(f"A{a}", nip(0)) for a in range(3)]
+    revenue = [(f"A{a}", "Fashion", str(AS_OF - m), g / 100) for a, m, g in rows]
+    total = sum(g for _, _, g in rows)
+    metrics = compute_metrics(dataset(accounts, revenue), AS_OF)
+    assert metrics.main_revenue_grosze[0] == total and metrics.companies.total_revenue[0] == total / 100
+    for threshold, ok in [(total - 1, True), (total, True), (total + 1, False)]:
+        policy = Policy.from_dict({"categories": {"Fashion": {"company": threshold / 100, "conditional": 0}}})
+        d = decide(metrics, policy)
+        assert d.standard_ok.iloc[0] == ok and d.gap.iloc[0] == (0 if ok else 0.01)
+
+
+NINE_DECIMALS = st.integers(0, 10**9).map(lambda k: k / 10**9)
+
+
+@SETTINGS
+@given(share=NINE_DECIMALS, amounts=st.lists(st.integers(0, 10**10), min_size=1, max_size=6))
+def test_accounts_that_share_one_value_give_the_company_exactly_that_share(share, amounts):
+    accounts = [account(f"A{i}", nip(0), exportable_share=share, new_condition_share=share)
+                for i in range(len(amounts))]
+    revenue = [(f"A{i}", CATS[i % len(CATS)], str(AS_OF - i), g / 100) for i, g in enumerate(amounts)]
+    metrics = compute_metrics(dataset(accounts, revenue), AS_OF)
+
+    def flags_at(limit: float) -> str:
+        limits = {"min_exportable_share": limit, "min_new_condition_share": limit}
+        d = decide(metrics, Policy.from_dict({"flags": limits}))
+        assert d.exportable_share.iloc[0] == share and d.new_condition_share.iloc[0] == share
+        return d["flags"].iloc[0]
+
+    assert flags_at(share) == ""
+    if share < 1:
+        assert flags_at(round(share + 1e-9, 9)) == "export|condition"
+
+
+@SETTINGS
+@given(before=st.integers(1, 10**4), growth=st.integers(-10**9 + 1, 3 * 10**9))  # -100 % leaves no revenue in C
+def test_growth_exactly_at_a_nine_decimal_minimum_does_not_pass_and_one_unit_under_it_does(before, growth):
+    # P is a multiple of 10,000,000 PLN, so a growth with 9 decimals is a whole number of grosze.
+    p_grosze = before * 10**9
+    c_grosze = p_grosze + before * growth
+    revenue = [("A1", "Fashion", str(AS_OF - 12), p_grosze / 100), ("A1", "Fashion", str(AS_OF), c_grosze / 100)]
+    metrics = compute_metrics(dataset([account("A1", nip(0))], revenue), AS_OF)
+    g = growth / 10**9
+    assert metrics.companies.growth[0] == g and metrics.companies.main_category_growth[0] == g
+    for minimum, ok in [(g, False), (round(g - 1e-9, 9), True)]:
+        if minimum >= -1:
+            policy = Policy.from_dict({"growth": {"min_yoy_growth": minimum, "min_growing_quarters": 0}})
+            assert decide(metrics, policy).growth_ok.iloc[0] == ok

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from core.bounded import Budget, load_dataset_bounded, warm_up
 from core.dataset import DataError, Dataset, Problem
 from core.decide import decide
 from core.metrics import Metrics, compute_metrics
@@ -87,6 +89,7 @@ def init() -> None:
     """Fill in what a new session starts with: the sample, its latest month, the published policy."""
     ss = _state()
     if DATASET not in ss:
+        warm_up()  # an upload reader ready in the background (core.bounded)
         activate(sample_dataset())
     if SCENARIO not in ss:
         ss[SCENARIO] = Policy.default().to_dict()
@@ -140,13 +143,32 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
     """Load an upload; on success make it the active dataset and return None. On failure return the
     `DataError` (also kept for the Data page) and leave the active dataset as it was.
 
-    ``revenue_file`` may be None when ``accounts_file`` is an Excel workbook with both sheets."""
-    from core.loading import load_dataset
-
+    ``revenue_file`` may be None when ``accounts_file`` is an Excel workbook with both sheets. The upload
+    is read in a child process with a memory and a time budget (`core.bounded`), so no file can take the
+    server down; while it reads, the page shows the elapsed time, and a rerun, a reload or a closed tab
+    (Streamlit stops the script at its next call) kills the child."""
     accounts_name = getattr(accounts_file, "name", None)
     revenue_name = getattr(revenue_file, "name", None)
+    budget = Budget.from_env()
+    progress = st.empty()
+    start, shown = time.monotonic(), {"second": -1}
+
+    def on_wait(stage: str, _elapsed: float) -> None:
+        # Touching session state is a Streamlit yield point: a pending stop or rerun raises here.
+        _ = UPLOAD_ERROR in _state()
+        second = int(time.monotonic() - start)
+        if second != shown["second"]:
+            shown["second"] = second
+            if stage == "queued":
+                progress.caption(f"Waiting for other uploads to finish… {second} s")
+            else:
+                progress.caption(f"Reading the upload… {second} s (stopped after {budget.seconds:.0f} s)")
+
     try:
-        new = load_dataset(accounts_file, revenue_file, accounts_name=accounts_name, revenue_name=revenue_name)
+        new = load_dataset_bounded(
+            _upload_bytes(accounts_file), _upload_bytes(revenue_file) if revenue_file is not None else None,
+            accounts_name=accounts_name, revenue_name=revenue_name, budget=budget, on_wait=on_wait,
+        )
     except DataError as error:
         _state()[UPLOAD_ERROR] = error
         return error
@@ -155,9 +177,22 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
                                    f"the file could not be read ({type(exc).__name__})")])
         _state()[UPLOAD_ERROR] = error
         return error
+    finally:
+        progress.empty()
     names = " + ".join(n for n in (accounts_name, revenue_name) if n) or "uploaded data"
     activate(dataclasses.replace(new, name=f"Upload: {names}"))
     return None
+
+
+def _upload_bytes(file: Any) -> bytes | memoryview:
+    """The bytes of an uploaded file, uncopied where possible (Streamlit keeps uploads in memory as a
+    BytesIO; they go to the child through a pipe, never to disk)."""
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        return file
+    if hasattr(file, "getbuffer"):
+        return file.getbuffer()
+    file.seek(0)
+    return file.read()
 
 
 def upload_error() -> DataError | None:
