@@ -40,3 +40,13 @@ def postgres_url():
     wipe()
     yield url
     wipe()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _scenario_library_in_a_temp_file(tmp_path_factory):
+    # Pages that list the scenario library never touch a developer's data/scenarios.sqlite in tests.
+    import os
+
+    if "DPE_SCENARIO_DB" not in os.environ:
+        os.environ["DPE_SCENARIO_DB"] = str(tmp_path_factory.mktemp("library") / "scenarios.sqlite")
+    yield

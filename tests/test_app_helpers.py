@@ -118,18 +118,3 @@ def test_company_views(two_companies):
     assert cats["is_main"].tolist() == [False, True]
     assert cats.loc[1, "company"] == 7_000_000
     assert np.isclose(cats.loc[0, "revenue_current"], 1_000_000)
-
-
-def test_threshold_table_edits_keep_the_policy_valid():
-    from ui.state import threshold_edits
-
-    categories = Policy.default().to_dict()["categories"]
-    fashion = list(categories).index("Fashion")
-    garden = list(categories).index("Garden")
-    out = threshold_edits(categories, {
-        fashion: {"company": 500_000},                   # below the conditional 800 000: it follows
-        garden: {"brand": -5, "conditional": None},       # negative raised to 0, blank ignored
-    })
-    assert out["Fashion"] == {"company": 500_000, "conditional": 500_000, "brand": 350_000}
-    assert out["Garden"] == {"company": 7_500_000, "conditional": 3_750_000, "brand": 0}
-    Policy.from_dict({"categories": out})  # valid

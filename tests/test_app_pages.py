@@ -159,7 +159,7 @@ def test_other_rule_controls_change_the_count_as_decide_does(sample):
     assert count(at, "Qualified — scenario") == qualified_under(metrics, policy)
     # Every control carries help saying whether its rule is published or our assumption.
     for slider in list(at.slider) + list(at.select_slider):
-        assert slider.help and ("Published rule." in slider.help or "Our assumption" in slider.help
+        assert slider.help and ("Published rule" in slider.help or "Our assumption" in slider.help
                                 or "Our what-if" in slider.help), slider.label
 
 

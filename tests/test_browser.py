@@ -297,6 +297,7 @@ def test_thresholds_table_edit_changes_the_scenario(page):
     expect(editor).to_be_visible()
     editor.fill("1")
     editor.press("Enter")
+    page.get_by_role("button", name="Apply table edits").click()  # edits wait for Apply (issue 8)
     expect(metric(page, "Qualified — scenario")).not_to_have_text(baseline)
     wait_ready(page)
     shoot(page, "whatif_table_edited")

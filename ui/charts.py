@@ -215,3 +215,30 @@ def company_categories(frame: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(autorange="reversed", title=None, type="category")
     fig.update_xaxes(title="12-month revenue (PLN)", tickformat="~s", rangemode="tozero")
     return _layout(fig, "Revenue per category against the thresholds", 220 + 70 * max(len(frame), 1), legend_rows=2)
+
+
+# The baseline grey, then a colour per compared scenario (up to four, Plotly's Safe palette).
+SCENARIO_COLORS = ["#00636e", "#cc6677", "#ddcc77", "#6699cc"]
+
+
+def scenarios_by_category(by_category: pd.DataFrame, baseline: str) -> go.Figure:
+    """Qualified companies per category under the baseline and each compared scenario, grouped bars.
+    ``by_category`` is `core.comparison.compare_scenarios(...).by_category`. Scenario names are user
+    text: escaped, since Plotly reads a few HTML tags in legend and hover text."""
+    fig = go.Figure()
+    names = list(dict.fromkeys(by_category["scenario"]))
+    for i, name in enumerate(names):
+        rows = by_category[by_category["scenario"] == name]
+        shown = html.escape(str(name))
+        color = BASELINE_COLOR if name == baseline else SCENARIO_COLORS[(i - 1) % len(SCENARIO_COLORS)]
+        fig.add_bar(
+            name=shown, y=rows["category"], x=rows["qualified"], orientation="h", marker_color=color,
+            text=rows["qualified"], textposition="outside", cliponaxis=False,
+            hovertemplate="%{y}: %{x} qualified<extra>" + shown.replace("%{", "%\u200b{") + "</extra>",
+        )
+    fig.update_layout(barmode="group", bargap=0.2, bargroupgap=0.03)
+    fig.update_yaxes(autorange="reversed", title=None)
+    _count_axis(fig, by_category["qualified"].max() if len(by_category) else 0, "Qualified companies")
+    per_row = 14 * len(names) + 12
+    return _layout(fig, "Qualified per category, side by side", 160 + per_row * len(CATEGORIES),
+                   legend_rows=1 + len(names) // 3)

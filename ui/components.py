@@ -15,8 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from core.dataset import DataError
-from core.formatting import pln
-from core.policy import Policy, field_help
 from ui import state
 from ui.charts import STATUS_COLORS, STATUS_LABELS
 from ui.export import to_csv_bytes, to_excel_bytes
@@ -24,8 +22,6 @@ from ui.export import to_csv_bytes, to_excel_bytes
 # The theme's green / orange / gray are set to STATUS_COLORS in .streamlit/config.toml.
 BADGE_COLORS = {"qualified": "green", "review": "orange", "not_qualified": "gray"}
 STATUS_MD = {s: f":{c}[**{STATUS_LABELS[s]}**]" for s, c in BADGE_COLORS.items()}  # metric labels (ours)
-THRESHOLD_MAX = 20_000_000
-THRESHOLD_STEP = 50_000
 
 # -- tables and downloads ------------------------------------------------------------------------
 
@@ -213,143 +209,6 @@ def problems_table(error: DataError) -> None:
 
 def policy_error(exc: Exception) -> None:
     st.error(str(exc))  # our own message naming the key: the controls hold numbers and listed levels, no free text
-
-
-# -- policy controls bound to the scenario -------------------------------------------------------
-
-
-def _store(key: str, path: tuple[str, ...]) -> None:
-    state.spec_set(path, st.session_state[key])
-
-
-def _bound(widget, label: str, path: tuple[str, ...], *, convert=lambda v: v, on_change=None, **kw):
-    """``widget`` (st.slider, st.select_slider…) showing the scenario value at ``path`` and writing it back."""
-    key = state.widget_key(path)
-    if key not in st.session_state:
-        st.session_state[key] = convert(state.spec_get(path))
-    return widget(label, key=key, on_change=on_change or _store, args=(key, path), **kw)
-
-
-def _store_threshold(key: str, path: tuple[str, ...]) -> None:
-    """Store a threshold, keeping conditional ≤ company so the policy stays valid."""
-    category, kind = path[1], path[2]
-    value = int(st.session_state[key])
-    company = int(state.spec_get(("categories", category, "company")))
-    conditional = int(state.spec_get(("categories", category, "conditional")))
-    if kind == "company" and value < conditional:
-        state.spec_set(("categories", category, "conditional"), value)
-        st.session_state[state.widget_key(("categories", category, "conditional"))] = value
-    if kind == "conditional" and value > company:
-        value = company
-        st.session_state[key] = value
-    state.spec_set(path, value)
-
-
-def threshold_sliders(category: str) -> None:
-    """The three thresholds of one category (before the scale slider applies)."""
-    labels = {
-        "company": "Company threshold",
-        "conditional": "Conditional threshold (≤ company)",
-        "brand": "Brand Zone account threshold",
-    }
-    for kind, label in labels.items():
-        _bound(
-            st.slider, f"{label} — {category}", ("categories", category, kind),
-            convert=lambda v: int(round(float(v))), on_change=_store_threshold,
-            min_value=0, max_value=THRESHOLD_MAX, step=THRESHOLD_STEP, format="%,d PLN",
-            help=field_help("thresholds", kind),
-        )
-
-
-def effective_thresholds(category: str) -> None:
-    """What the sliders above mean once the scale slider applies (only when it is not 100 %)."""
-    if state.scale_pct() == 100:
-        return
-    t = state.scenario_policy().categories[category]
-    st.caption(f"With every threshold at {state.scale_pct()} %: company {pln(t.company)}, "
-               f"conditional {pln(t.conditional)}, brand {pln(t.brand)}.")
-
-
-def _store_table(key: str) -> None:
-    edits = st.session_state[key].get("edited_rows", {})
-    for category, values in state.threshold_edits(state.scenario_spec()["categories"], edits).items():
-        for kind, value in values.items():
-            state.spec_set(("categories", category, kind), value)
-            st.session_state.pop(state.widget_key(("categories", category, kind)), None)
-
-
-def thresholds_editor() -> None:
-    """All categories' thresholds in one editable table (before the scale slider applies)."""
-    frame = Policy.from_dict(state.scenario_spec()).thresholds_frame()
-    frame[["company", "conditional", "brand"]] = frame[["company", "conditional", "brand"]].round().astype("int64")
-    key = f"thresholds_table_{st.session_state.get(state.TABLE_VERSION, 0)}"
-    st.data_editor(
-        frame, key=key, hide_index=True, width="stretch", num_rows="fixed", on_change=_store_table, args=(key,),
-        disabled=["category"], height=ROW_PX * (len(frame) + 1) + 3,
-        column_config={
-            "category": st.column_config.TextColumn("Category", width=CATEGORY_COL_PX),
-            "company": st.column_config.NumberColumn("Company", format="%,d", width=NUMBER_COL_PX, min_value=0, step=1,
-                                                     help=field_help("thresholds", "company")),
-            "conditional": st.column_config.NumberColumn("Conditional", format="%,d", width=NUMBER_COL_PX, min_value=0, step=1,
-                                                         help=field_help("thresholds", "conditional") + " Kept at or below the company threshold."),
-            "brand": st.column_config.NumberColumn("Brand", format="%,d", width=NUMBER_COL_PX, min_value=0, step=1,
-                                                   help=field_help("thresholds", "brand")),
-        },
-    )
-
-
-def _store_scale(key: str) -> None:
-    st.session_state[state.SCALE] = int(st.session_state[key])
-
-
-def scale_slider() -> None:
-    key = "w:scale"
-    if key not in st.session_state:
-        st.session_state[key] = state.scale_pct()
-    st.slider(
-        "Scale every threshold", min_value=50, max_value=200, step=5, format="%d %%", key=key,
-        on_change=_store_scale, args=(key,),
-        help="Our what-if, not a rule: multiplies the company, conditional and brand thresholds of every "
-             "category by this percentage (100 % = the thresholds as set below). "
-             + field_help("policy", "categories"),
-    )
-
-
-def other_policy_controls() -> None:
-    """Every policy parameter other than the thresholds, each with its published / assumption help."""
-    scale = Policy.from_dict(state.scenario_spec()).quality_scale
-    st.markdown("**Quality**")
-    _bound(st.slider, "Minimum positive ratings (main account)", ("criteria", "min_positive_ratings_pct"),
-           convert=float, min_value=90.0, max_value=100.0, step=0.1, format="%.1f %%",
-           help=field_help("criteria", "min_positive_ratings_pct"))
-    _bound(st.select_slider, "Minimum sales quality, main account", ("criteria", "min_quality_main"),
-           options=scale, help=field_help("criteria", "min_quality_main"))
-    _bound(st.select_slider, "Minimum sales quality, other accounts", ("criteria", "min_quality_other"),
-           options=scale, help=field_help("criteria", "min_quality_other"))
-    st.markdown("**Growth**")
-    _bound(st.slider, "Minimum year-on-year growth", ("growth", "min_yoy_growth"),
-           convert=float, min_value=-0.5, max_value=0.5, step=0.01, format="percent",
-           help=field_help("growth", "min_yoy_growth"))
-    _bound(st.slider, "Minimum growing quarters (of 4)", ("growth", "min_growing_quarters"),
-           convert=int, min_value=0, max_value=4, step=1, help=field_help("growth", "min_growing_quarters"))
-    _bound(st.slider, "Peer percentile for the conditional path", ("conditional", "peer_percentile"),
-           convert=float, min_value=0.0, max_value=100.0, step=5.0, format="%.0f",
-           help=field_help("conditional", "peer_percentile"))
-    st.markdown("**Flags**")
-    _bound(st.slider, "Maximum transaction problem rate", ("flags", "max_transaction_problem_rate"),
-           convert=float, min_value=0.0, max_value=0.2, step=0.005, format="percent",
-           help=field_help("flags", "max_transaction_problem_rate"))
-    _bound(st.slider, "Minimum exportable share", ("flags", "min_exportable_share"),
-           convert=float, min_value=0.0, max_value=1.0, step=0.05, format="percent",
-           help=field_help("flags", "min_exportable_share"))
-    _bound(st.slider, "Minimum share of New products", ("flags", "min_new_condition_share"),
-           convert=float, min_value=0.0, max_value=1.0, step=0.05, format="percent",
-           help=field_help("flags", "min_new_condition_share"))
-
-
-def reset_button() -> None:
-    st.button("↺ Reset to published policy", on_click=state.reset_scenario, key="reset_scenario",
-              disabled=state.is_baseline(), help="Drop every change: the published thresholds and our default assumptions.")
 
 
 def scope_note() -> None:

@@ -27,7 +27,9 @@ from core.bounded import Budget, load_dataset_bounded, warm_up
 from core.dataset import DataError, Dataset, Problem
 from core.decide import decide
 from core.metrics import Metrics, compute_metrics
-from core.policy import Policy
+from core.parameters import THRESHOLD_KINDS
+from core.policy import Policy, PolicyError
+from core.scenario import BASELINE_NAME, DEFAULT_NAME, Scenario
 
 log = logging.getLogger("dashboard.upload")
 
@@ -43,6 +45,9 @@ SCALE = "scale_pct"
 UPLOAD_ERROR = "upload_error"
 WIDGET_PREFIX = "w:"
 TABLE_VERSION = "thresholds_table_version"
+TABLE_BASE = "thresholds_table_base"
+NOTES = "scenario_notes"
+META = "scenario_meta"
 
 
 # -- caches: keyed by content, never by session --------------------------------------------------
@@ -70,6 +75,13 @@ def baseline_decisions_for(fingerprint: str, as_of: str | None, _dataset: Datase
     return decide(metrics_for(fingerprint, as_of, _dataset), Policy.default())
 
 
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
+def decisions_under_for(fingerprint: str, as_of: str | None, policy_json: str, _dataset: Dataset) -> pd.DataFrame:
+    """The decision under a saved scenario's policy (by its JSON), so the Compare tab does not rerun
+    `decide` for every saved scenario on every move of a control."""
+    return decide(metrics_for(fingerprint, as_of, _dataset), Policy.model_validate_json(policy_json))
+
+
 # -- the dataset and the month -------------------------------------------------------------------
 
 
@@ -87,6 +99,12 @@ def init() -> None:
         ss[SCENARIO] = Policy.default().to_dict()
     ss.setdefault(SCALE, 100)
     ss.setdefault(TABLE_VERSION, 0)
+    ss.setdefault(META, {"name": "", "description": "", "saved_id": None, "saved_updated_at": None,
+                         "edited": False})
+    if not ss.get("link_read"):  # a session's first run opens the scenario its link carries, before any page
+        from ui.workbench import read_link  # here, not at the top: ui.workbench imports this module
+
+        read_link()
 
 
 def dataset() -> Dataset:
@@ -214,29 +232,62 @@ def scale_pct() -> int:
 
 def scenario_policy() -> Policy:
     """The scenario as a validated Policy: the edited policy with every threshold scaled.
-    Raises `PolicyError` if the edits are inconsistent (the controls prevent that)."""
-    factor = scale_pct() / 100
+    Raises `PolicyError` if scaling pushes a threshold out of its bounds."""
     policy = Policy.from_dict(scenario_spec())
-    if is_baseline():
-        return policy
-    return policy.scaled(factor, name=scenario_name())
+    return policy if scale_pct() == 100 else policy.scaled(scale_pct() / 100)
 
 
 def is_baseline() -> bool:
-    return scale_pct() == 100 and scenario_spec() == Policy.default().to_dict()
+    return scale_pct() == 100 and scenario_spec() == _published_spec()
+
+
+def _published_spec() -> dict:
+    return Policy.default().to_dict()
+
+
+def meta() -> dict:
+    """The scenario's name and description as the user gave them, and the saved scenario it came from
+    (``saved_id``, ``saved_updated_at``: the version token the library checks), if any."""
+    init()
+    return _state()[META]
 
 
 def scenario_name() -> str:
+    if meta()["name"]:
+        return meta()["name"]
     if is_baseline():
-        return "Published policy (baseline)"
-    return "Custom scenario" + (f", thresholds × {scale_pct()} %" if scale_pct() != 100 else "")
+        return BASELINE_NAME
+    return DEFAULT_NAME + (f", thresholds × {scale_pct()} %" if scale_pct() != 100 else "")
+
+
+def set_meta(name: str | None = None, description: str | None = None) -> None:
+    m = dict(meta())
+    if name is not None:
+        m["name"] = name.strip()
+    if description is not None:
+        m["description"] = description
+    m["edited"] = True
+    _state()[META] = m
+
+
+def current_scenario() -> Scenario:
+    """The scenario being edited as a `Scenario` (name, description, the scaled policy). Raises
+    `PolicyError` if the name or the scaled policy is invalid."""
+    return Scenario.create(scenario_name(), scenario_policy(), meta()["description"])
 
 
 def scenario_decisions() -> pd.DataFrame:
-    """The decision under the current scenario: only `decide` runs, the metrics come from the cache."""
+    """The decision under the current scenario: only `decide` runs (once per policy), the metrics come
+    from the cache."""
     if is_baseline():
         return baseline_decisions()
-    return decide(metrics(), scenario_policy())
+    return decisions_under(scenario_policy())  # cached: the Edit and Compare tabs share one run of decide
+
+
+def decisions_under(policy: Policy) -> pd.DataFrame:
+    """The decision under any policy, cached per dataset content, month and policy."""
+    ds = dataset()
+    return decisions_under_for(ds.fingerprint, as_of(), policy.model_dump_json(), ds)
 
 
 def decisions_for(which: str) -> tuple[pd.DataFrame, Policy]:
@@ -253,29 +304,144 @@ def spec_get(path: tuple[str, ...]) -> Any:
     return node
 
 
-def spec_set(path: tuple[str, ...], value: Any) -> None:
-    spec = copy.deepcopy(scenario_spec())
-    node = spec
-    for part in path[:-1]:
-        node = node[part]
-    node[path[-1]] = value
+def set_spec(spec: dict, *, from_table: bool = False) -> None:
+    """Make ``spec`` the scenario. The thresholds table is re-created from the new spec unless the
+    change came from the table itself: re-creating it on its own edits is what lost a value typed in
+    the next cell before the rerun (issue 8)."""
     _state()[SCENARIO] = spec
-    _state()[TABLE_VERSION] = _state().get(TABLE_VERSION, 0) + 1  # the thresholds table re-reads the spec
+    if not from_table:
+        refresh_table()
+    scenario_changed()
 
 
-def threshold_edits(categories: dict, edited_rows: dict) -> dict[str, dict[str, int]]:
-    """The thresholds table's edits (``{row: {column: value}}`` as `st.data_editor` reports them) as new
-    thresholds per category, in whole PLN: blanks ignored, negatives raised to 0, and the conditional
-    threshold lowered to the company threshold where it would be above it (a valid policy always)."""
-    names = list(categories)
-    out = {}
+def scenario_changed() -> None:
+    """Hook for every change of the scenario's policy: it no longer matches the saved version as is."""
+    m = dict(meta())
+    m["edited"] = True
+    _state()[META] = m
+
+
+def load_scenario(scenario: Scenario, saved: Any = None) -> None:
+    """Make ``scenario`` the one being edited (from a link, the library or a file): its policy at scale
+    100 %, its name and description, and every control re-created from it. ``saved`` is the library's
+    `SavedScenario` it came from, if any."""
+    ss = _state()
+    ss[SCENARIO] = Policy.default().overlay(scenario.diff()).to_dict()
+    ss[SCALE] = 100
+    ss[META] = {"name": "" if scenario.name == BASELINE_NAME else scenario.name,
+                "description": scenario.description,
+                "saved_id": getattr(saved, "id", None), "saved_updated_at": getattr(saved, "updated_at", None),
+                "edited": False}
+    _drop_widgets()
+
+
+def mark_saved(saved: Any) -> None:
+    """The scenario as edited is now the library's ``saved`` (its name, id and version token)."""
+    m = dict(meta())
+    m.update(name=saved.name, saved_id=saved.id, saved_updated_at=saved.updated_at, edited=False)
+    _state()[META] = m
+
+
+def _drop_widgets() -> None:
+    ss = _state()
+    for key in [k for k in ss if isinstance(k, str) and k.startswith(WIDGET_PREFIX)]:
+        del ss[key]
+    refresh_table()
+
+
+def reset_scenario() -> None:
+    """Back to the published policy: the spec, the scale, the name and every bound widget."""
+    load_scenario(Scenario.baseline())
+
+
+# -- edits: one rule (conditional ≤ company) in one place: the policy's --------------------------
+
+
+def note(kind: str, text: str) -> None:
+    """A message for the next run of the page ("info" or "error"): what an edit did or why it was refused."""
+    _state().setdefault(NOTES, []).append((kind, text))
+
+
+def take_notes() -> list[tuple[str, str]]:
+    return _state().pop(NOTES, [])
+
+
+def edit_thresholds(edits: dict[str, dict[str, Any]], *, from_table: bool = False) -> bool:
+    """Apply threshold edits (``{category: {kind: value}}``) to the scenario through the policy's own
+    rule (`Policy.with_thresholds`): a value is kept exactly or refused with a note naming it; a
+    conditional threshold above the company one is lowered to it, with a note saying so. Returns True
+    if the edits were applied."""
+    try:
+        policy, notes = Policy.from_dict(scenario_spec()).with_thresholds(edits)
+    except PolicyError as exc:
+        for problem in exc.problems:
+            note("error", f"Not applied — {problem}")
+        if from_table:
+            refresh_table()  # the table shows the scenario again, not the refused value
+        _drop_threshold_widgets(edits)
+        return False
+    for text in notes:
+        note("info", text)
+    set_spec(policy.to_dict(), from_table=from_table and not notes)
+    _drop_threshold_widgets(edits)
+    return True
+
+
+def _drop_threshold_widgets(edits: dict[str, Any]) -> None:
+    """The sliders and number inputs of these categories re-read their values from the spec."""
+    for category in edits:
+        for kind in THRESHOLD_KINDS:
+            _state().pop(widget_key(("categories", category, kind)), None)
+            _state().pop(exact_key(("categories", category, kind)), None)
+
+
+def edit_value(key: str, value: Any) -> bool:
+    """Apply an edit of any other parameter (dotted key) through `Policy.with_value`."""
+    try:
+        policy, notes = Policy.from_dict(scenario_spec()).with_value(key, value)
+    except PolicyError as exc:
+        for problem in exc.problems:
+            note("error", f"Not applied — {problem}")
+        _state().pop(widget_key(tuple(key.split("."))), None)
+        return False
+    for text in notes:
+        note("info", text)
+    set_spec(policy.to_dict())
+    return True
+
+
+def table_base() -> dict[str, dict[str, float]]:
+    """The thresholds the table was created with. Its edits (``edited_rows``) are relative to these,
+    so the table keeps its key and its data until something other than the table changes the spec."""
+    ss = _state()
+    if TABLE_BASE not in ss:
+        ss[TABLE_BASE] = copy.deepcopy(scenario_spec()["categories"])
+    return ss[TABLE_BASE]
+
+
+def table_key() -> str:
+    return f"thresholds_table_{_state().get(TABLE_VERSION, 0)}"
+
+
+def refresh_table() -> None:
+    """Re-create the thresholds table from the spec on the next run (a new key drops its edits)."""
+    ss = _state()
+    ss[TABLE_VERSION] = ss.get(TABLE_VERSION, 0) + 1
+    ss.pop(TABLE_BASE, None)
+
+
+def table_edits(base: dict, edited_rows: dict, current: dict) -> dict[str, dict[str, Any]]:
+    """The thresholds table's edits (``{row: {column: value}}`` relative to ``base``, as `st.data_editor`
+    reports them) that differ from the ``current`` scenario, as ``{category: {kind: value}}``, values as
+    typed (a blank cell is None: ignored by the rule)."""
+    names = list(base)
+    out: dict[str, dict[str, Any]] = {}
     for row, changes in edited_rows.items():
         category = names[int(row)]
-        old = {k: int(round(float(v))) for k, v in categories[category].items()}
-        new = {k: max(0, int(round(float(v)))) for k, v in changes.items() if k in old and v is not None}
-        merged = {**old, **new}
-        merged["conditional"] = min(merged["conditional"], merged["company"])
-        out[category] = merged
+        changed = {k: v for k, v in changes.items()
+                   if k in THRESHOLD_KINDS and (v is None or v != current[category][k])}
+        if changed:
+            out[category] = changed
     return out
 
 
@@ -283,11 +449,6 @@ def widget_key(path: tuple[str, ...]) -> str:
     return WIDGET_PREFIX + "/".join(path)
 
 
-def reset_scenario() -> None:
-    """Back to the published policy: the spec, the scale and every bound widget."""
-    ss = _state()
-    ss[SCENARIO] = Policy.default().to_dict()
-    ss[SCALE] = 100
-    for key in [k for k in ss.keys() if isinstance(k, str) and k.startswith(WIDGET_PREFIX)]:
-        del ss[key]
-    ss[TABLE_VERSION] = ss.get(TABLE_VERSION, 0) + 1
+def exact_key(path: tuple[str, ...]) -> str:
+    """The key of the number input beside a slider (the exact value)."""
+    return widget_key(path) + "#exact"
