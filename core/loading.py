@@ -508,7 +508,11 @@ _CP1250_LETTERS = b"\xb9\x9c\x9f\xa5\x8c\x8f"
 _LATIN2_LETTERS = b"\xb1\xb6\xbc\xa1\xa6\xac"
 _CP1250_UNDEFINED = re.compile(rb"[\x81\x83\x88\x90\x98]")
 _C1_CONTROLS = re.compile(rb"[\x80-\x9f]")
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+# UTF-8 sequences that Polish text holds: Latin-1 and Latin Extended-A (ą ś ż…), Cyrillic, and any 3- or 4-byte
+# character (punctuation, €, CJK names, emoji). The other 2-byte ones (U+0180–U+03FF, U+0500–U+07FF: IPA,
+# Greek, Hebrew, Arabic…) are what Windows-1250 text forms by chance: "ĆŚ" is C6 8C, which is UTF-8 for "ƌ".
+_UTF8_POLISH = re.compile(rb"[\xc2-\xc5\xd0-\xd3][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_UTF8_UNLIKELY = re.compile(rb"[\xc6-\xcf\xd4-\xdf][\x80-\xbf]")
 _ACCEPTED_ENCODINGS = "UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1250 or ISO-8859-2"
 
 
@@ -523,17 +527,22 @@ def _text_encoding(data: bytes) -> str:
         return utf8
     bad = _first_bad_utf8(data)
     if bad is None:
-        return utf8
-    near = data[max(0, bad - 2**19) : bad + 2**19]
-    stripped, valid = _UTF8_SEQUENCE.subn(b"", near)
-    invalid = len(stripped) - len(stripped.translate(None, bytes(range(0x80, 0x100))))
-    if utf8 == "utf-8-sig" or valid >= invalid:  # Polish text in a single-byte encoding rarely looks like UTF-8
-        row = data.count(b"\n", 0, bad) + 1
-        raise _Unreadable(
-            f"the file is UTF-8, but byte 0x{data[bad]:02X} on line {row} is not: it mixes encodings "
-            "(a name pasted from another file?); save it as UTF-8 again",
-            row=row,
-        )
+        head = data[: 2**20]
+        # Valid UTF-8 is UTF-8, unless every character it would give is one Polish text doesn't hold (a short
+        # Windows-1250 file can be valid UTF-8 by chance); then the single-byte encodings decide below.
+        if utf8 == "utf-8-sig" or _UTF8_POLISH.search(head) or not _UTF8_UNLIKELY.search(head):
+            return utf8
+    else:
+        near = data[max(0, bad - 2**19) : bad + 2**19]
+        stripped, valid = _UTF8_POLISH.subn(b"", near)
+        invalid = len(stripped) - len(stripped.translate(None, bytes(range(0x80, 0x100))))
+        if utf8 == "utf-8-sig" or valid >= invalid:  # Polish text in a single-byte encoding rarely looks like UTF-8
+            row = data.count(b"\n", 0, bad) + 1
+            raise _Unreadable(
+                f"the file is UTF-8, but byte 0x{data[bad]:02X} on line {row} is not: it mixes encodings "
+                "(a name pasted from another file?); save it as UTF-8 again",
+                row=row,
+            )
     cp1250 = not _CP1250_UNDEFINED.search(data)
     latin2 = not _C1_CONTROLS.search(data)  # C1 controls in Latin-2, letters and punctuation in Windows-1250
     if cp1250 and latin2:
@@ -542,6 +551,8 @@ def _text_encoding(data: bytes) -> str:
         return "iso-8859-2" if latin2_letters > cp1250_letters else "cp1250"
     if cp1250 or latin2:
         return "cp1250" if cp1250 else "iso-8859-2"
+    if bad is None:
+        return utf8  # unlikely characters, but no single-byte reading either: UTF-8 it is
     raise _Unreadable(
         f"not a table (a binary file?), or a text encoding we don't read: the encodings accepted are "
         f"{_ACCEPTED_ENCODINGS}"

@@ -276,6 +276,22 @@ def test_polish_names_in_every_accepted_encoding(encoding, name):
     assert dataset.accounts["account_name"].tolist() == ["Alfa", name]
 
 
+@pytest.mark.parametrize("name", ["ĆŚ", "ĆŚą", "ŁĆŚ"])
+def test_windows_1250_that_happens_to_be_valid_utf8_is_still_windows_1250(name):
+    # "ĆŚ" in Windows-1250 is C6 8C, which is also UTF-8 for "ƌ" (hypothesis found it): no Polish text holds
+    # that character, so the single-byte reading wins. ("ĆŚą" was refused as a mixed UTF-8 file.)
+    dataset = load(ACCOUNTS.replace("Bąkmot", name).encode("cp1250"))
+    assert dataset.accounts["account_name"].tolist() == ["Alfa", name]
+
+
+@pytest.mark.parametrize("name", ["Ελλάδα Sp. z o.o. — Łódź", "Ελλάδα — Zürich", "Ωmega ☃"])
+def test_utf8_with_rare_letters_stays_utf8(name):
+    # With any Polish or Latin-1 letter, or any 3-byte character, UTF-8 is UTF-8. (A file whose only non-ASCII
+    # text is Greek, Hebrew or Arabic reads as Windows-1250: the one reading this rule gets wrong.)
+    dataset = load(ACCOUNTS.replace("Bąkmot", name).encode("utf-8"))
+    assert dataset.accounts["account_name"].tolist() == ["Alfa", name]
+
+
 def test_utf8_with_a_stray_cp1250_byte_is_refused_naming_the_row():
     data = (ACCOUNTS + "A3,Kraków,5260250274,true,Good,99.5\n").encode()
     data = data.replace("Kraków".encode(), b"Krak" + "ó".encode("cp1250") + b"w")
