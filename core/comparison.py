@@ -338,7 +338,7 @@ def _reasons_why(a, b, ra, rb, policy_a, policy_b) -> list[str]:
     texts = []
     for k, (ra_row, rb_row) in enumerate(zip(records_a, records_b, strict=True)):
         items = []
-        for j in np.flatnonzero(flipped[k]):
+        for j in np.flatnonzero(flipped[k]).tolist():
             now = _statement(j, rb_row, policy_b, bool(ob[k, j]), other_path=ra_row["path"])
             then = _statement(j, ra_row, policy_a, bool(oa[k, j]), other_path=rb_row["path"])
             items.append(f"{_CRITERIA[j]}: {_words(*now[:3])} — was {_was(now, then)}")

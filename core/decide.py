@@ -160,7 +160,7 @@ def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
     # Name of the lowest other level; missing where there is no other account (or it is off the scale).
     on_scale = np.isfinite(other_rank) & (other_rank >= 0)
     lowest_other = pd.Categorical.from_codes(
-        np.where(on_scale, other_rank, -1).astype(int), categories=policy.quality_scale
+        np.where(on_scale, other_rank, -1).astype(int), categories=pd.Index(policy.quality_scale)
     )
 
     decisions = pd.DataFrame(
@@ -173,10 +173,10 @@ def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
             "total_revenue": c["total_revenue"],
             "growth": c["growth"],
             "main_category_growth": main_growth,
-            "status": pd.Categorical.from_codes(status, categories=STATUSES),
-            "path": pd.Categorical.from_codes(path, categories=PATHS),
-            "reasons": pd.Categorical.from_codes(reason_code, categories=_REASON_LABELS),
-            "flags": pd.Categorical.from_codes(flag_code, categories=_FLAG_LABELS),
+            "status": pd.Categorical.from_codes(status, categories=pd.Index(STATUSES)),
+            "path": pd.Categorical.from_codes(path, categories=pd.Index(PATHS)),
+            "reasons": pd.Categorical.from_codes(reason_code, categories=pd.Index(_REASON_LABELS)),
+            "flags": pd.Categorical.from_codes(flag_code, categories=pd.Index(_FLAG_LABELS)),
             "gap": np.where(has_main, np.where(np.isinf(company_thr), np.inf, gap), np.nan),
             # Each criterion's actual value, requirement and outcome, so a page can show why.
             "n_accounts": c["n_accounts"],
@@ -253,8 +253,8 @@ def _brand_path(metrics: Metrics, brand_by_category: np.ndarray, n: int) -> tupl
     best_row = np.full(n, -1)  # row of b, -1 without a Brand Zone account
     best_row[company[picked]] = picked
     best = {
-        "account_id": pd.Categorical.from_codes(best_row, categories=b["account_id"].astype(str)),
-        "category": pd.Categorical.from_codes(np.append(category_code, -1)[best_row], categories=CATEGORIES),
+        "account_id": pd.Categorical.from_codes(best_row, categories=pd.Index(b["account_id"].astype(str))),
+        "category": pd.Categorical.from_codes(np.append(category_code, -1)[best_row], categories=pd.Index(CATEGORIES)),
         "revenue": np.append(revenue, np.nan)[best_row],
         "threshold": np.append(threshold, np.nan)[best_row],
     }

@@ -189,7 +189,7 @@ def near_misses(decisions: pd.DataFrame, within: float = 0.2) -> pd.DataFrame:
         {"standard": "company_threshold", "conditional": "conditional_threshold", "brand": "brand_account_threshold"}
     )
     sub = d.loc[candidates]
-    picked["threshold"] = [sub.at[i, c] for i, c in threshold_col.items()]
+    picked["threshold"] = np.array([sub.at[i, c] for i, c in threshold_col.items()])
     picked["shortfall_pct"] = nearest[candidates]
     picked["shortfall"] = picked["shortfall_pct"] * picked["threshold"]
     return picked.sort_values("shortfall_pct", ignore_index=True)

@@ -113,11 +113,14 @@ def load_dataset(
     revenue_table = _read(revenue_in, "revenue", in_workbook, max_rows, problems, frozenset(REVENUE_COLUMNS), max_bytes)
     accounts_frame = _parse_table(account_table, _account_columns(policy), problems)
     revenue_frame = _parse_table(revenue_table, _revenue_columns(policy), problems)
-    if accounts_frame is not None:
+    # A frame comes only from a table (the table checks below only tell the type checker so).
+    if accounts_frame is not None and account_table is not None:
         _check_accounts(accounts_frame, account_table.file, problems)
-        if revenue_frame is not None:
+        if revenue_frame is not None and revenue_table is not None:
             _check_revenue_accounts(revenue_frame, accounts_frame, revenue_table.file, problems)
     problems.raise_if_any()
+    # Every way a frame comes back None records a problem first, so both are here after raise_if_any.
+    assert accounts_frame is not None and revenue_frame is not None
 
     name = accounts_name if in_workbook else f"{accounts_name} + {revenue_name}"
     return Dataset(accounts=_finish_accounts(accounts_frame), revenue=_finish_revenue(revenue_frame), name=name)
@@ -217,7 +220,7 @@ def _read(
         if isinstance(source.data, pd.DataFrame):
             return _frame_table(source.name, source.data, max_rows)
         if _is_workbook(source.data):
-            return _xlsx_table(source, sheet, in_workbook, max_rows, problems)
+            return _xlsx_table(source.name, source.data, sheet, in_workbook, max_rows, problems)
         if source.data.startswith(b"PAR1"):
             return _parquet_table(source.name, source.data, max_rows, wanted, max_bytes)
         if source.data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -369,19 +372,21 @@ def _blank_cell(value: Any) -> bool:
     )
 
 
-def _xlsx_table(source: _Input, wanted: str, in_workbook: bool, max_rows: int, problems: _Problems) -> _Table | None:
+def _xlsx_table(
+    name: str, data: bytes, wanted: str, in_workbook: bool, max_rows: int, problems: _Problems
+) -> _Table | None:
     """One sheet of a workbook, read by core.read_xlsx (bounded, exact); the cells it can't read exactly (a
     formula without a saved value, an error value, merged cells) become problems where they touch our table."""
     try:
-        sheet = read_xlsx.read_sheet(source.data, wanted, only_sheet_fallback=not in_workbook, max_rows=max_rows)
+        sheet = read_xlsx.read_sheet(data, wanted, only_sheet_fallback=not in_workbook, max_rows=max_rows)
     except read_xlsx.XlsxError as exc:
         if exc.sheet is None:
             raise _Unreadable(str(exc)) from None
-        problems.add(f"{source.name}, sheet {exc.sheet}", exc.row, None, None, str(exc))
+        problems.add(f"{name}, sheet {exc.sheet}", exc.row, None, None, str(exc))
         return None
     if not sheet.rows:
         raise _Unreadable(f"sheet {sheet.title} is empty")
-    file = f"{source.name}, sheet {sheet.title}"
+    file = f"{name}, sheet {sheet.title}"
     header = [_column_key(h) for h in sheet.rows[0]]
     known = set(ACCOUNT_COLUMNS if wanted == "accounts" else REVENUE_COLUMNS)
 
@@ -443,7 +448,7 @@ def _csv_table(file: str, data: bytes, max_rows: int, wanted: frozenset[str] = f
     use = [i for i, key in enumerate(keys) if key in wanted] if wanted else list(range(len(keys)))
     if use:
         grid = _csv_grid(data, encoding, _separator(head), skipped, use, max_rows)
-        grid.columns = [keys[i] for i in grid.columns]
+        grid.columns = [keys[int(i)] for i in grid.columns]  # the labels are header positions
     else:  # none of our columns: nothing to parse, the missing ones are reported
         grid = pd.DataFrame(index=range(1))
     grid.index = np.arange(skipped + 1, skipped + 1 + len(grid))  # the record number; the header's first
@@ -655,7 +660,8 @@ def _each_distinct(convert: Callable[[Any], Any], dtype: str) -> _Parser:
             except _Bad as bad:
                 values.append(None)
                 errors[i] = str(bad)
-        out = pd.Series(pd.array(values, dtype=dtype).take(codes), index=cells.index)
+        # pandas-stubs has no pd.array overload for a dtype named by a variable ("str", "period[M]", "boolean").
+        out = pd.Series(pd.array(values, dtype=dtype).take(codes), index=cells.index)  # type: ignore[call-overload]
         failed = np.isin(codes, list(errors))
         return out, pd.Series(codes[failed], index=cells.index[failed]).map(errors)
 
@@ -923,7 +929,9 @@ def _known_columns(table: _Table, columns: dict[str, _Column], problems: _Proble
 
 
 def _parse_table(table: _Table | None, columns: dict[str, _Column], problems: _Problems) -> pd.DataFrame | None:
-    frame = _known_columns(table, columns, problems) if table is not None else None
+    if table is None:
+        return None
+    frame = _known_columns(table, columns, problems)
     if frame is None:
         return None
     frame = pd.DataFrame({name: _clean(frame[name]) for name in frame.columns}, index=frame.index, copy=False)
@@ -995,7 +1003,7 @@ _TEXT = "str"  # pandas' string dtype for every text column, in both tables
 
 def _finish_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
     accounts = accounts.assign(account_name=accounts["account_name"].fillna(accounts["account_id"]))
-    types = {c: _TEXT for c in ("account_id", "account_name", "nip", "sales_quality")}
+    types: dict[str, str | type[bool]] = {c: _TEXT for c in ("account_id", "account_name", "nip", "sales_quality")}
     types |= {c: bool for c in ("business_account", "main_account", "brand_zone", "suspended")}
     types |= {
         c: "float64"

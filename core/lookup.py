@@ -61,7 +61,7 @@ def company_monthly(dataset: Dataset, nip: str) -> pd.DataFrame:
     """Monthly revenue of the company per category (summed over its accounts): month, category, revenue."""
     ids = dataset.accounts.loc[dataset.accounts["nip"].astype(str) == str(nip), "account_id"]
     rev = dataset.revenue[dataset.revenue["account_id"].isin(ids)]
-    out = rev.groupby(["month", "category"], as_index=False, observed=True)["revenue"].sum()
+    out = rev.groupby(["month", "category"], as_index=False, observed=True)[["revenue"]].sum()  # [[ ]]: a frame
     return out.sort_values(["month", "category"], ignore_index=True)
 
 

@@ -153,7 +153,7 @@ def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> M
             "company_name": main_rows["account_name"].to_numpy(),
             "main_account_id": main_rows["account_id"].to_numpy(),
             "n_accounts": n_accounts,
-            "main_category": pd.Categorical.from_codes(main_cat, categories=CATEGORIES),
+            "main_category": pd.Categorical.from_codes(main_cat, categories=pd.Index(CATEGORIES)),
             "main_category_revenue": np.where(has_c, main_c / 100, np.nan),
             "main_category_prev_revenue": np.where(has_c, main_p / 100, np.nan),
             "total_revenue": total_c / 100,

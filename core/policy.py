@@ -82,7 +82,8 @@ Text = Annotated[str, Field(strict=True)]
 
 def _param(p: Parameter, **kw: Any) -> Any:
     """A model field from a parameter record: its default, description, source, unit and bounds."""
-    bounds = {k: v for k, v in (("ge", p.minimum), ("le", p.maximum)) if v is not None}
+    # dict[str, Any]: mypy matches a ** dict against every keyword of Field's overloads, not just ge/le.
+    bounds: dict[str, Any] = {k: v for k, v in (("ge", p.minimum), ("le", p.maximum)) if v is not None}
     default = list(p.default) if isinstance(p.default, tuple) else p.default
     return Field(
         default, description=p.description, json_schema_extra={"source": p.source, "unit": p.unit}, **bounds, **kw
@@ -440,7 +441,8 @@ def field_help(section: str, key: str) -> str:
     not say)." Kept for the current UI; new code reads `core.parameters.help_text` by dotted key."""
     if section == "policy" and key not in ("quality_scale",):
         info = Policy.model_fields[key]
-        source = (info.json_schema_extra or {}).get("source", ASSUMPTION)
+        extra = info.json_schema_extra  # a dict for every field built by _param/_described (never a callable)
+        source = extra.get("source", ASSUMPTION) if isinstance(extra, dict) else ASSUMPTION
         description = info.description
     else:
         if section == "thresholds":

@@ -436,7 +436,7 @@ class _Format:
     def __init__(self, code: str | None) -> None:
         self.date = is_date_format(code)
         self.duration = self.date and is_timedelta_format(code)
-        self.percent = bool(code) and "%" in code
+        self.percent = "%" in (code or "")
 
     @property
     def plain(self) -> bool:
@@ -464,6 +464,7 @@ class _SheetReader:
         sheet, strings, formats, max_rows = self.sheet, self.strings, self.formats, self.max_rows
         numbers, rows = sheet.numbers, sheet.rows
         column_of = _COLUMN_OF
+        ref: str | None  # the cell's reference (r="B7"); None where the file leaves it out
         row_number, col, kind, style, ref, formula, text, filled, elements = 0, -1, "n", None, "", None, None, 0, 0
         cells: list[Any] = []
         pieces: list[str] = []

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -35,10 +36,20 @@ from .dataset import ACCOUNT_COLUMNS, REVENUE_COLUMNS, Dataset
 from .nip import nip_check_digit  # the one checksum (core/nip.py); tests import it from here too
 from .policy import CATEGORIES, DEFAULT_QUALITY_SCALE, PUBLISHED_THRESHOLDS
 
+
+class SampleParams(TypedDict):
+    """The keyword arguments of `generate` / `write_sample` that reproduce the committed sample."""
+
+    companies: int
+    seed: int
+    as_of: str
+    months: int
+
+
 # Parameters of the committed sample in sample_data/ (tests regenerate it from these). 2,400
 # companies over 24 months keep the two CSVs under 5 MiB; seed 15 is one whose published-policy
 # outcome shows, in every category, at least two qualified companies and a near miss.
-SAMPLE_PARAMS = {"companies": 2400, "seed": 15, "as_of": "2026-10", "months": 24}
+SAMPLE_PARAMS: SampleParams = {"companies": 2400, "seed": 15, "as_of": "2026-10", "months": 24}
 
 N_CAT = len(CATEGORIES)
 COMPANY_THRESHOLD = np.array([PUBLISHED_THRESHOLDS[c][0] for c in CATEGORIES], dtype=float)
@@ -387,7 +398,7 @@ def generate(
     Revenue covers ``months`` months ending at ``as_of``; month is a "YYYY-MM" string.
     """
     t = _build(companies, seed, as_of, months)
-    labels = np.asarray(pd.PeriodIndex.from_ordinals(t.months, freq="M").strftime("%Y-%m"), dtype=object)
+    labels = np.asarray(_periods(t.months).strftime("%Y-%m"), dtype=np.object_)
     return _accounts_frame(t), _revenue_frame(t, _take_str(labels, t.month_ordinal - t.months[0]))
 
 
@@ -400,8 +411,14 @@ def generate_dataset(
     dataset is; month is a ``Period[M]``.
     """
     t = _build(companies, seed, as_of, months)
-    revenue = _revenue_frame(t, pd.PeriodIndex.from_ordinals(t.month_ordinal, freq="M"))
+    revenue = _revenue_frame(t, _periods(t.month_ordinal))
     return Dataset(_accounts_frame(t), revenue, name=name or f"synthetic ({companies:,} companies, seed {seed})")
+
+
+def _periods(ordinals: np.ndarray) -> pd.PeriodIndex:
+    """Monthly periods from their ordinals (months since 1970-01)."""
+    # pandas-stubs does not declare PeriodIndex.from_ordinals (public since pandas 2.2).
+    return pd.PeriodIndex.from_ordinals(ordinals, freq="M")  # type: ignore[attr-defined]
 
 
 def write_sample(
@@ -639,7 +656,7 @@ def _nips(rng: np.random.Generator, n: int) -> np.ndarray:
         body = rng.integers(0, 1_000_000, m)
         first9 = prefix * 1_000_000 + body
         digits = (first9[:, None] // 10 ** np.arange(8, -1, -1)) % 10
-        check = nip_check_digit(digits)
+        check = np.asarray(nip_check_digit(digits))  # an (m, 9) matrix gives an array, never an int
         ok = check != 10  # remainder 10: no valid NIP with these nine digits, draw again
         cand = first9[ok] * 10 + check[ok]
         # keep first occurrences only, in draw order, and never reuse an earlier NIP
@@ -676,7 +693,8 @@ def _company_names(rng: np.random.Generator, n: int, brand_company: np.ndarray) 
         ],
         surname + " i " + surname2 + " s.c.",  # "Nowak i Mazur s.c."
     )
-    stems = pd.Series(np.where((style == 2) | (style == 4), surname, brand))
+    # dtype=str is what pandas infers anyway; spelled out so the type checker knows these are strings.
+    stems = pd.Series(np.where((style == 2) | (style == 4), surname, brand), dtype=str)
     stems = stems.str.translate(_ASCII).str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
     return names.astype(object), stems.to_numpy(dtype=object), brand
 
