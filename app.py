@@ -52,5 +52,7 @@ try:
 except Exception:  # the last line of defence: the page says sorry, the log says why
     error_id = uuid.uuid4().hex[:8]
     log.exception("unexpected error %s on page %r", error_id, page.title)
-    st.error(f"Something went wrong (error ID {error_id}). Reload the page to start again; if it happens again, "
-             "tell the team this error ID — the details are in the server log.")
+    st.error(
+        f"Something went wrong (error ID {error_id}). Reload the page to start again; if it happens again, "
+        "tell the team this error ID — the details are in the server log."
+    )

@@ -20,19 +20,25 @@ months = state.months()
 if months:
     st.session_state["as_of_select"] = state.as_of() if state.as_of() in months else months[0]
     st.selectbox(
-        "As-of month", months, key="as_of_select",
+        "As-of month",
+        months,
+        key="as_of_select",
         on_change=lambda: state.set_as_of(st.session_state["as_of_select"]),
         help="Our default, not a rule: the latest month in the revenue table. The current window is the 12 months "
-             "ending here, the previous window the 12 months before.",
+        "ending here, the previous window the 12 months before.",
     )
 else:
     st.warning("The revenue table is empty: no company can pass the revenue criterion.")
 
 st.subheader("Upload your data")
-st.caption("Accounts and revenue as CSV, Parquet or Excel — or one Excel workbook with the sheets "
-           "'accounts' and 'revenue'. Uploads stay in this browser session only; nothing is stored on the server.")
+st.caption(
+    "Accounts and revenue as CSV, Parquet or Excel — or one Excel workbook with the sheets "
+    "'accounts' and 'revenue'. Uploads stay in this browser session only; nothing is stored on the server."
+)
 left, right = st.columns(2)
-accounts_file = left.file_uploader("Accounts (or a workbook with both sheets)", type=UPLOAD_TYPES, key="upload_accounts")
+accounts_file = left.file_uploader(
+    "Accounts (or a workbook with both sheets)", type=UPLOAD_TYPES, key="upload_accounts"
+)
 revenue_file = right.file_uploader("Revenue", type=UPLOAD_TYPES, key="upload_revenue")
 workbook = accounts_file is not None and accounts_file.name.lower().endswith(".xlsx") and revenue_file is None
 ready = accounts_file is not None and (revenue_file is not None or workbook)
@@ -52,17 +58,27 @@ row = st.container(horizontal=True)
 for file_name, label in zip(
     state.TEMPLATE_FILES + state.SAMPLE_FILES,
     ("Empty accounts template", "Empty revenue template", "Sample accounts", "Sample revenue"),
+    strict=True,
 ):
     path = state.SAMPLE_DIR / file_name
     if path.exists():
-        row.download_button(f"⬇ {label}", path.read_bytes(), file_name=file_name, mime="text/csv",
-                               key=f"dl_{file_name}", on_click="ignore")
+        row.download_button(
+            f"⬇ {label}",
+            path.read_bytes(),
+            file_name=file_name,
+            mime="text/csv",
+            key=f"dl_{file_name}",
+            on_click="ignore",
+        )
 
 with st.expander("Preview of the active data"):
     st.caption("Accounts (first 200 rows)")
-    st.dataframe(dataset.accounts.head(200), hide_index=True, width="stretch",
-                 column_config={k: v for k, v in components.COLUMN_CONFIG.items() if k in dataset.accounts.columns})
+    st.dataframe(
+        dataset.accounts.head(200),
+        hide_index=True,
+        width="stretch",
+        column_config={k: v for k, v in components.COLUMN_CONFIG.items() if k in dataset.accounts.columns},
+    )
     st.caption("Revenue (first 200 rows)")
     preview = dataset.revenue.head(200).assign(month=lambda f: f["month"].astype(str))
-    st.dataframe(preview, hide_index=True, width="stretch",
-                 column_config={"revenue": components.money("Revenue")})
+    st.dataframe(preview, hide_index=True, width="stretch", column_config={"revenue": components.money("Revenue")})

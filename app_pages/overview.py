@@ -21,21 +21,39 @@ st.caption(f"Current window: {current[0]} … {current[1]} (12 months) · previo
 counts, paths = status_counts(decisions), path_counts(decisions)
 cols = st.columns(6)
 cols[0].metric(components.STATUS_MD["qualified"], components.count_text(counts["qualified"]), border=True)
-cols[1].metric(components.STATUS_MD["review"], components.count_text(counts["review"]), border=True,
-               help="Revenue and quality pass, but a flag asks for a human look.")
+cols[1].metric(
+    components.STATUS_MD["review"],
+    components.count_text(counts["review"]),
+    border=True,
+    help="Revenue and quality pass, but a flag asks for a human look.",
+)
 cols[2].metric(components.STATUS_MD["not_qualified"], components.count_text(counts["not_qualified"]), border=True)
-cols[3].metric("Standard path", components.count_text(paths["standard"]),
-               help="Qualified companies that pass on the company threshold.")
-cols[4].metric("Conditional path", components.count_text(paths["conditional"]),
-               help="Qualified companies that pass on the conditional threshold and main-category growth above "
-                    "the peer benchmark.")
-cols[5].metric("Brand path", components.count_text(paths["brand"]),
-               help="Qualified companies that pass on one Brand Zone account's revenue in its own main category.")
+cols[3].metric(
+    "Standard path",
+    components.count_text(paths["standard"]),
+    help="Qualified companies that pass on the company threshold.",
+)
+cols[4].metric(
+    "Conditional path",
+    components.count_text(paths["conditional"]),
+    help="Qualified companies that pass on the conditional threshold and main-category growth above "
+    "the peer benchmark.",
+)
+cols[5].metric(
+    "Brand path",
+    components.count_text(paths["brand"]),
+    help="Qualified companies that pass on one Brand Zone account's revenue in its own main category.",
+)
 
 left, right = st.columns(2)
 with left:
-    stack = st.radio("Stack qualifiers by", ["path", "status"], horizontal=True, key="overview_stack",
-                     format_func={"path": "revenue path", "status": "status (with review)"}.get)
+    stack = st.radio(
+        "Stack qualifiers by",
+        ["path", "status"],
+        horizontal=True,
+        key="overview_stack",
+        format_func={"path": "revenue path", "status": "status (with review)"}.get,
+    )
     st.plotly_chart(charts.qualifiers_by_category(decisions, by=stack), key="chart_qualifiers")
 with right:
     st.plotly_chart(charts.funnel_chart(funnel(decisions)), key="chart_funnel")

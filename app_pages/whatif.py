@@ -7,8 +7,10 @@ from core.policy import CATEGORIES
 from ui import controls, workbench
 
 st.title("What-if scenarios")
-st.caption("Every control starts at the published policy. Each one's help (?) says whether it is a published "
-           "rule or our assumption. The page link always carries the scenario: copy it to share it.")
+st.caption(
+    "Every control starts at the published policy. Each one's help (?) says whether it is a published "
+    "rule or our assumption. The page link always carries the scenario: copy it to share it."
+)
 
 workbench.read_link()
 workbench.scenario_header()
@@ -23,8 +25,9 @@ with edit:
         controls.reset_button()
         one, table, other = st.tabs(["One category", "All categories", "Other rules"])
         with one:
-            category = st.selectbox("Category", CATEGORIES, key="whatif_category",
-                                    help="Pick a category to edit its three thresholds.")
+            category = st.selectbox(
+                "Category", CATEGORIES, key="whatif_category", help="Pick a category to edit its three thresholds."
+            )
             controls.threshold_controls(category)
             controls.percent_change(category)
             controls.effective_thresholds(category)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 
+import builders as b
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
-import builders as b
 from core import Policy, compute_metrics, decide
 from core.lookup import company_accounts, company_categories, company_monthly, find_companies
 from ui.export import neutralise, safe_frame, to_csv_bytes, to_excel_bytes
@@ -30,7 +30,7 @@ def test_other_values_are_left_alone(value):
 def _frame():
     return pd.DataFrame(
         {
-            "company_name": pd.Series(["=HYPERLINK(\"http://x\")", "Nowak s.c."], dtype="str"),
+            "company_name": pd.Series(['=HYPERLINK("http://x")', "Nowak s.c."], dtype="str"),
             "status": pd.Categorical(["qualified", "review"]),
             "gap": [-1.5, 2_000_000.0],
             "month": pd.PeriodIndex(["2026-01", "2026-02"], freq="M"),
@@ -44,7 +44,7 @@ def test_excel_download_neutralises_formulas_and_keeps_numbers():
     sheet = book["decisions"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("company_name", "status", "gap", "month", "note")
-    assert rows[1] == ("'=HYPERLINK(\"http://x\")", "qualified", -1.5, "2026-01", "'@x")
+    assert rows[1] == ('\'=HYPERLINK("http://x")', "qualified", -1.5, "2026-01", "'@x")
     assert rows[2][2] == 2_000_000
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
@@ -52,7 +52,7 @@ def test_excel_download_neutralises_formulas_and_keeps_numbers():
 def test_csv_download_neutralises_formulas():
     text = to_csv_bytes(_frame()).decode("utf-8-sig")
     back = pd.read_csv(io.StringIO(text), dtype=str)
-    assert back.loc[0, "company_name"] == "'=HYPERLINK(\"http://x\")"
+    assert back.loc[0, "company_name"] == '\'=HYPERLINK("http://x")'
     assert back.loc[0, "gap"] == "-1.5"
     assert back.loc[0, "month"] == "2026-01"
 

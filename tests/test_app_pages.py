@@ -91,9 +91,14 @@ def test_overview_renders_the_sample(sample):
     assert at.sidebar.text[0].value == state.SAMPLE_NAME
 
 
-@pytest.mark.parametrize("page, title", [
-    ("app_pages/data.py", "Data"), ("app_pages/whatif.py", "What-if scenarios"), ("app_pages/seller.py", "Seller check"),
-])
+@pytest.mark.parametrize(
+    "page, title",
+    [
+        ("app_pages/data.py", "Data"),
+        ("app_pages/whatif.py", "What-if scenarios"),
+        ("app_pages/seller.py", "Seller check"),
+    ],
+)
 def test_each_page_renders(page, title):
     at = app(page)
     assert at.title[0].value.endswith(title)
@@ -152,15 +157,18 @@ def test_other_rule_controls_change_the_count_as_decide_does(sample):
     at.slider(key="w:growth/min_growing_quarters").set_value(0).run()
     at.select_slider(key="w:criteria/min_quality_main").set_value("Neutral").run()
     at.slider(key="w:criteria/min_positive_ratings_pct").set_value(97.0).run()
-    policy = Policy.from_dict({
-        "growth": {"min_growing_quarters": 0},
-        "criteria": {"min_quality_main": "Neutral", "min_positive_ratings_pct": 97.0},
-    })
+    policy = Policy.from_dict(
+        {
+            "growth": {"min_growing_quarters": 0},
+            "criteria": {"min_quality_main": "Neutral", "min_positive_ratings_pct": 97.0},
+        }
+    )
     assert count(at, "Qualified — scenario") == qualified_under(metrics, policy)
     # Every control carries help saying whether its rule is published or our assumption.
     for slider in list(at.slider) + list(at.select_slider):
-        assert slider.help and ("Published rule" in slider.help or "Our assumption" in slider.help
-                                or "Our what-if" in slider.help), slider.label
+        assert slider.help and (
+            "Published rule" in slider.help or "Our assumption" in slider.help or "Our what-if" in slider.help
+        ), slider.label
 
 
 def test_whatif_lists_who_enters(sample):
@@ -173,7 +181,8 @@ def test_whatif_lists_who_enters(sample):
     baseline = decide(metrics, Policy.default())
     scenario = decide(metrics, Policy.default().scaled(0.5))
     entering = set(scenario.loc[scenario["status"] == "qualified", "nip"]) - set(
-        baseline.loc[baseline["status"] == "qualified", "nip"])
+        baseline.loc[baseline["status"] == "qualified", "nip"]
+    )
     assert set(frame.loc[frame["change"] == "enters", "nip"]) == entering
     assert frame.loc[frame["change"] == "enters", "what_changed"].str.contains("now passes revenue").all()
 
@@ -217,8 +226,9 @@ def test_excel_workbook_with_both_sheets_is_accepted(small_upload):
         accounts.to_excel(writer, sheet_name="accounts", index=False)
         revenue.to_excel(writer, sheet_name="revenue", index=False)
     at = app("app_pages/data.py")
-    upload(at, ("book.xlsx", buffer.getvalue(),
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), None)
+    upload(
+        at, ("book.xlsx", buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), None
+    )
     assert not at.error
     assert count(at, "Accounts") == len(accounts)
 
@@ -318,7 +328,9 @@ def test_user_text_is_never_rendered_as_markdown(small_upload):
     main = accounts.index[accounts["main_account"].astype(str) == "True"][0]  # its name is the company's name
     accounts.loc[main, "account_name"] = evil
     at = app("app_pages/data.py")
-    upload(at, ("<b>accounts</b>.csv", csv_bytes(accounts), "text/csv"), ("revenue.csv", csv_bytes(revenue), "text/csv"))
+    upload(
+        at, ("<b>accounts</b>.csv", csv_bytes(accounts), "text/csv"), ("revenue.csv", csv_bytes(revenue), "text/csv")
+    )
     assert at.text[0].value.startswith("Upload: <b>accounts</b>.csv")
     at.switch_page("app_pages/seller.py").run()
     at.text_input(key="seller_query").input(accounts.loc[main, "account_id"]).run()
@@ -350,9 +362,13 @@ def test_a_slider_move_reuses_the_cached_metrics(monkeypatch):
 
 def test_sign_in_is_required_only_when_auth_is_configured():
     at = AppTest.from_file("../app.py", default_timeout=60)
-    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s",
-                          "client_id": "id", "client_secret": "secret",
-                          "server_metadata_url": "https://login.example/.well-known/openid-configuration"}
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "s",
+        "client_id": "id",
+        "client_secret": "secret",
+        "server_metadata_url": "https://login.example/.well-known/openid-configuration",
+    }
     at.run()
     assert not at.exception
     assert [b.label for b in at.button] == ["Log in"] and not at.metric  # nothing of the data before sign-in

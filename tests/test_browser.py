@@ -34,8 +34,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 WAIT_MS = 30_000
 ACCOUNTS_UPLOADER = "Accounts (or a workbook with both sheets)"
 REVENUE_UPLOADER = "Revenue"
@@ -62,9 +69,25 @@ def server(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **LOAD_BUDGET},
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **LOAD_BUDGET},
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -159,7 +182,8 @@ def go(page, title: str) -> None:
     """Navigate with the sidebar (a full reload would start a new session)."""
     page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
     expect(page.locator('[data-testid="stMainBlockContainer"] h1').first).to_contain_text(
-        {"Seller check": "Seller check", "What-if": "What-if", "Data": "Data", "Overview": "Overview"}[title])
+        {"Seller check": "Seller check", "What-if": "What-if", "Data": "Data", "Overview": "Overview"}[title]
+    )
     wait_ready(page)
 
 
@@ -407,6 +431,7 @@ def _children(pid: int) -> list[int]:
 def _reader(server_pid: int) -> int | None:
     """The upload reader at work (core.bounded): the oldest of the server's reader children (the one that
     was idle and ready when the upload came; the younger one is the next idle reader)."""
+
     def started(pid: int) -> int:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
 
@@ -444,8 +469,10 @@ def _wait_for(condition, seconds: float, what: str):
 def _start_hostile_upload(page, data: bytes, revenue: Path) -> None:
     """Put ``data`` (in memory, never on disk) into the accounts uploader, a good revenue file into the other,
     and press the button; return once the server is reading it."""
-    for label, payload in ((ACCOUNTS_UPLOADER, {"name": "accounts_bomb.csv", "mimeType": "text/csv", "buffer": data}),
-                           (REVENUE_UPLOADER, str(revenue))):
+    for label, payload in (
+        (ACCOUNTS_UPLOADER, {"name": "accounts_bomb.csv", "mimeType": "text/csv", "buffer": data}),
+        (REVENUE_UPLOADER, str(revenue)),
+    ):
         dropzone = page.get_by_role("region", name=label, exact=True)
         file_input = dropzone.locator('input[type="file"]')
         expect(file_input).to_be_enabled()
@@ -490,7 +517,9 @@ def test_a_hostile_upload_leaves_the_server_and_other_sessions_standing(browser,
 
         expect(a.get_by_text("The upload was not used")).to_be_visible(timeout=40_000)
         wait_ready(a)
-        expect(a.locator('[data-testid="stMain"]').get_by_text(re.compile(r"limit of (2\.0 GB|15 seconds)"))).not_to_have_count(0)
+        expect(
+            a.locator('[data-testid="stMain"]').get_by_text(re.compile(r"limit of (2\.0 GB|15 seconds)"))
+        ).not_to_have_count(0)
         expect(a.locator('[data-testid="stException"]')).to_have_count(0)
         shoot(a, "data_hostile_upload_refused")
 

@@ -53,9 +53,25 @@ def wb_server(tmp_path_factory):
     env = {**os.environ, "DPE_SCENARIO_DB": f"sqlite:///{folder / 'scenarios.db'}"}
     with open(folder / "streamlit.log", "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -180,8 +196,10 @@ def test_values_typed_cell_after_cell_with_tab_are_all_kept(wb_page, wb_server, 
     type_into(2, "2,500,000")
     expect(grid.get_by_test_id("glide-cell-1-2")).to_have_text(re.compile(r"^\s*2,?500,?000\s*$"))
     second = grid.get_by_test_id("glide-cell-0-2").inner_text()
-    expected = qualified(sample_dataset, {"categories": {category: {"company": 9_600_000, "conditional": 4_000_000},
-                                                         second: {"company": 2_500_000}}})
+    expected = qualified(
+        sample_dataset,
+        {"categories": {category: {"company": 9_600_000, "conditional": 4_000_000}, second: {"company": 2_500_000}}},
+    )
     assert number(page, "Qualified — scenario") == expected
 
 

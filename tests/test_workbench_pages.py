@@ -126,11 +126,15 @@ def test_table_edits_are_relative_to_the_snapshot_and_only_changes_count():
     base = Policy.default().to_dict()["categories"]
     current = {**base, "Fashion": {"company": 3_000_000, "conditional": 800_000, "brand": 350_000}}
     rows = list(base)
-    edits = state.table_edits(base, {
-        rows.index("Fashion"): {"company": 3_000_000},             # already applied: no change
-        rows.index("Garden"): {"brand": 900_000, "conditional": None},  # a blank is passed on (the rule ignores it)
-        rows.index("Kids"): {"company": 4_500_000},                # the same as the scenario: nothing
-    }, current)
+    edits = state.table_edits(
+        base,
+        {
+            rows.index("Fashion"): {"company": 3_000_000},  # already applied: no change
+            rows.index("Garden"): {"brand": 900_000, "conditional": None},  # a blank is passed on (the rule ignores it)
+            rows.index("Kids"): {"company": 4_500_000},  # the same as the scenario: nothing
+        },
+        current,
+    )
     assert edits == {"Garden": {"brand": 900_000, "conditional": None}}
 
 
@@ -174,8 +178,9 @@ def test_save_two_scenarios_and_open_one(library, metrics):
     expected = qualified_under(metrics, Policy.default().scaled(0.8).to_dict())
     assert count(at, "Qualified — scenario") == expected
     assert at.text_input(key="wb:name").value == "Lower by 20 %"
-    assert at.query_params.get("saved") == [str(saved["Lower by 20 %"].id)] or \
-        at.query_params.get("saved") == str(saved["Lower by 20 %"].id)
+    assert at.query_params.get("saved") == [str(saved["Lower by 20 %"].id)] or at.query_params.get("saved") == str(
+        saved["Lower by 20 %"].id
+    )
     # User text is never Markdown: not in any markdown element.
     assert not [m for m in at.markdown if "not bold" in m.value]
 

@@ -31,8 +31,27 @@ THRESHOLD_LABELS = {
 WINDOW_COLORS = {"current": "rgba(0, 99, 110, 0.12)", "previous": "rgba(120, 120, 120, 0.12)"}
 # One colour per category (Plotly's Dark24 starts with 15 well-separated hues).
 CATEGORY_COLORS = dict(
-    zip(CATEGORIES, ["#2E91E5", "#E15F99", "#1CA71C", "#FB0D0D", "#DA16FF", "#222A2A", "#B68100", "#750D86",
-                     "#EB663B", "#511CFB", "#00A08B", "#FB00D1", "#FC0080", "#B2828D", "#6C7C32"])
+    zip(
+        CATEGORIES,
+        [
+            "#2E91E5",
+            "#E15F99",
+            "#1CA71C",
+            "#FB0D0D",
+            "#DA16FF",
+            "#222A2A",
+            "#B68100",
+            "#750D86",
+            "#EB663B",
+            "#511CFB",
+            "#00A08B",
+            "#FB00D1",
+            "#FC0080",
+            "#B2828D",
+            "#6C7C32",
+        ],
+        strict=True,
+    )
 )
 
 FONT = dict(family="Source Sans Pro, DejaVu Sans, Arial, sans-serif", size=15, color="#111")
@@ -45,13 +64,23 @@ def _layout(fig: go.Figure, title: str, height: int, legend_rows: int = 1) -> go
     fig.update_layout(
         template="plotly_white",
         font=FONT,
-        title=dict(text=title, x=0.01, xanchor="left", xref="container", y=1 - 10 / height, yanchor="top",
-                   yref="container"),
+        title=dict(
+            text=title, x=0.01, xanchor="left", xref="container", y=1 - 10 / height, yanchor="top", yref="container"
+        ),
         height=height,
         margin=dict(l=10, r=20, t=title_px + row_px * legend_rows + 8, b=10),
         separators=". ",  # decimal point, space between thousands: 3 500 000
-        legend=dict(orientation="h", yref="container", y=1 - title_px / height, yanchor="top", xref="container",
-                    xanchor="left", x=0.01, title_text="", traceorder="normal"),
+        legend=dict(
+            orientation="h",
+            yref="container",
+            y=1 - title_px / height,
+            yanchor="top",
+            xref="container",
+            xanchor="left",
+            x=0.01,
+            title_text="",
+            traceorder="normal",
+        ),
         hoverlabel=dict(font_size=14),
     )
     fig.update_yaxes(automargin=True)
@@ -83,7 +112,11 @@ def qualifiers_by_category(decisions: pd.DataFrame, by: str = "path") -> go.Figu
         raise ValueError(f"by must be 'path' or 'status', not {by!r}")
     for name, values, color in series:
         fig.add_bar(
-            name=name, y=counts["category"], x=values, orientation="h", marker_color=color,
+            name=name,
+            y=counts["category"],
+            x=values,
+            orientation="h",
+            marker_color=color,
             hovertemplate="%{y}: %{x} companies<extra>" + name + "</extra>",
         )
     fig.update_layout(barmode="stack")
@@ -96,10 +129,19 @@ def baseline_vs_scenario(comparison: pd.DataFrame) -> go.Figure:
     """Qualified companies per category under the baseline and the scenario, side by side.
     ``comparison`` is `core.explain.compare_by_category`'s frame."""
     fig = go.Figure()
-    for column, name, color in (("baseline", "Baseline (published)", BASELINE_COLOR), ("scenario", "Scenario", SCENARIO_COLOR)):
+    for column, name, color in (
+        ("baseline", "Baseline (published)", BASELINE_COLOR),
+        ("scenario", "Scenario", SCENARIO_COLOR),
+    ):
         fig.add_bar(
-            name=name, y=comparison["category"], x=comparison[column], orientation="h", marker_color=color,
-            text=comparison[column], textposition="outside", cliponaxis=False,
+            name=name,
+            y=comparison["category"],
+            x=comparison[column],
+            orientation="h",
+            marker_color=color,
+            text=comparison[column],
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate="%{y}: %{x} qualified<extra>" + name + "</extra>",
         )
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
@@ -113,8 +155,11 @@ def funnel_chart(stages: pd.DataFrame) -> go.Figure:
     colors = [SCENARIO_COLOR] * (len(stages) - 1) + [STATUS_COLORS["qualified"]]
     fig = go.Figure(
         go.Funnel(
-            y=stages["stage"], x=stages["companies"], textinfo="value+percent initial",
-            marker=dict(color=colors), connector=dict(line=dict(color="#ccc", width=1)),
+            y=stages["stage"],
+            x=stages["companies"],
+            textinfo="value+percent initial",
+            marker=dict(color=colors),
+            connector=dict(line=dict(color="#ccc", width=1)),
             hovertemplate="%{y}: %{x:,d} companies<extra></extra>",
         )
     )
@@ -131,8 +176,16 @@ def revenue_distribution(decisions: pd.DataFrame, policy: Policy) -> go.Figure:
     x = d["main_category_revenue"].to_numpy(float)
     fig = go.Figure()
     fig.add_box(
-        x=x, y=y, orientation="h", boxpoints=False, name="Distribution", width=0.7,
-        line=dict(color="#555", width=1.5), fillcolor="rgba(0,0,0,0)", hoverinfo="skip", showlegend=False,
+        x=x,
+        y=y,
+        orientation="h",
+        boxpoints=False,
+        name="Distribution",
+        width=0.7,
+        line=dict(color="#555", width=1.5),
+        fillcolor="rgba(0,0,0,0)",
+        hoverinfo="skip",
+        showlegend=False,
     )
     jitter = np.random.default_rng(0).uniform(-0.28, 0.28, len(d))
     status = d["status"].astype(str).to_numpy()
@@ -141,27 +194,48 @@ def revenue_distribution(decisions: pd.DataFrame, policy: Policy) -> go.Figure:
     for s in STATUSES:
         m = status == s
         fig.add_scatter(
-            x=x[m], y=y[m] + jitter[m], mode="markers", name=STATUS_LABELS[s],
-            marker=dict(color=STATUS_COLORS[s], size=6 if s == "not_qualified" else 8,
-                        opacity=0.5 if s == "not_qualified" else 0.9),
+            x=x[m],
+            y=y[m] + jitter[m],
+            mode="markers",
+            name=STATUS_LABELS[s],
+            marker=dict(
+                color=STATUS_COLORS[s],
+                size=6 if s == "not_qualified" else 8,
+                opacity=0.5 if s == "not_qualified" else 0.9,
+            ),
             customdata=np.column_stack([names[m], d["main_category"].astype(str).to_numpy()[m]]),
-            hovertemplate="%{customdata[0]}<br>%{customdata[1]}: " + PLN_HOVER + "<extra>" + STATUS_LABELS[s] + "</extra>",
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]}: "
+            + PLN_HOVER
+            + "<extra>"
+            + STATUS_LABELS[s]
+            + "</extra>",
         )
     thresholds = policy.thresholds_frame()
     ty = thresholds["category"].map(pos).to_numpy(float)
     for kind in ("company", "conditional", "brand"):
         fig.add_scatter(
-            x=thresholds[kind], y=ty, mode="markers", name=THRESHOLD_LABELS[kind],
-            marker=dict(symbol="line-ns", size=26, line=dict(width=4 if kind != "brand" else 2.5, color=THRESHOLD_COLORS[kind])),
+            x=thresholds[kind],
+            y=ty,
+            mode="markers",
+            name=THRESHOLD_LABELS[kind],
+            marker=dict(
+                symbol="line-ns", size=26, line=dict(width=4 if kind != "brand" else 2.5, color=THRESHOLD_COLORS[kind])
+            ),
             customdata=thresholds["category"],
             hovertemplate="%{customdata}: " + PLN_HOVER + "<extra>" + THRESHOLD_LABELS[kind] + "</extra>",
         )
     fig.update_yaxes(
-        tickvals=list(pos.values()), ticktext=list(pos.keys()), range=[-0.6, len(CATEGORIES) - 0.4],
-        showgrid=False, zeroline=False, title=None,
+        tickvals=list(pos.values()),
+        ticktext=list(pos.keys()),
+        range=[-0.6, len(CATEGORIES) - 0.4],
+        showgrid=False,
+        zeroline=False,
+        title=None,
     )
     fig.update_xaxes(type="log", title="12-month revenue in the main category (PLN, log scale)", tickformat="~s")
-    return _layout(fig, "Revenue distribution per category, with the thresholds", 240 + 40 * len(CATEGORIES), legend_rows=2)
+    return _layout(
+        fig, "Revenue distribution per category, with the thresholds", 240 + 40 * len(CATEGORIES), legend_rows=2
+    )
 
 
 def _month_start(period: pd.Period) -> pd.Timestamp:
@@ -175,21 +249,37 @@ def company_monthly(monthly: pd.DataFrame, current_window: tuple, previous_windo
     for category in [c for c in CATEGORIES if c in set(monthly["category"].astype(str))]:
         part = monthly[monthly["category"].astype(str) == category]
         fig.add_bar(
-            name=category, x=[_month_start(m) for m in part["month"]], y=part["revenue"],
-            marker_color=CATEGORY_COLORS[category], hovertemplate="%{x|%Y-%m}: %{y:,.0f} PLN<extra>" + category + "</extra>",
+            name=category,
+            x=[_month_start(m) for m in part["month"]],
+            y=part["revenue"],
+            marker_color=CATEGORY_COLORS[category],
+            hovertemplate="%{x|%Y-%m}: %{y:,.0f} PLN<extra>" + category + "</extra>",
         )
     half_month = pd.Timedelta(days=15)
-    for key, (start, end), label in (("previous", previous_window, "previous 12 months"), ("current", current_window, "current 12 months")):
+    for key, (start, end), label in (
+        ("previous", previous_window, "previous 12 months"),
+        ("current", current_window, "current 12 months"),
+    ):
         fig.add_vrect(
-            x0=_month_start(start) - half_month, x1=_month_start(end + 1) - half_month,
-            fillcolor=WINDOW_COLORS[key], line_width=0, layer="below",
-            annotation_text=label, annotation_position="top left", annotation_font_size=13,
+            x0=_month_start(start) - half_month,
+            x1=_month_start(end + 1) - half_month,
+            fillcolor=WINDOW_COLORS[key],
+            line_width=0,
+            layer="below",
+            annotation_text=label,
+            annotation_position="top left",
+            annotation_font_size=13,
         )
     fig.update_layout(barmode="stack", bargap=0.15)
     fig.update_yaxes(title="Revenue (PLN)", tickformat="~s", rangemode="tozero")
     # Always both windows in full, whatever months the company has.
-    fig.update_xaxes(title=None, dtick="M3", tickformat="%Y-%m", tickangle=-45,
-                     range=[_month_start(previous_window[0]) - half_month, _month_start(current_window[1] + 1) - half_month])
+    fig.update_xaxes(
+        title=None,
+        dtick="M3",
+        tickformat="%Y-%m",
+        tickangle=-45,
+        range=[_month_start(previous_window[0]) - half_month, _month_start(current_window[1] + 1) - half_month],
+    )
     return _layout(fig, "Monthly revenue by category", 480, legend_rows=2)
 
 
@@ -198,16 +288,27 @@ def company_categories(frame: pd.DataFrame) -> go.Figure:
     category's company and conditional thresholds (`core.lookup.company_categories`'s frame)."""
     fig = go.Figure()
     fig.add_bar(
-        name="Previous 12 months", y=frame["category"], x=frame["revenue_previous"], orientation="h",
-        marker_color=BASELINE_COLOR, hovertemplate="%{y}: " + PLN_HOVER + "<extra>Previous 12 months</extra>",
+        name="Previous 12 months",
+        y=frame["category"],
+        x=frame["revenue_previous"],
+        orientation="h",
+        marker_color=BASELINE_COLOR,
+        hovertemplate="%{y}: " + PLN_HOVER + "<extra>Previous 12 months</extra>",
     )
     fig.add_bar(
-        name="Current 12 months", y=frame["category"], x=frame["revenue_current"], orientation="h",
-        marker_color=SCENARIO_COLOR, hovertemplate="%{y}: " + PLN_HOVER + "<extra>Current 12 months</extra>",
+        name="Current 12 months",
+        y=frame["category"],
+        x=frame["revenue_current"],
+        orientation="h",
+        marker_color=SCENARIO_COLOR,
+        hovertemplate="%{y}: " + PLN_HOVER + "<extra>Current 12 months</extra>",
     )
     for kind in ("company", "conditional"):
         fig.add_scatter(
-            x=frame[kind], y=frame["category"], mode="markers", name=THRESHOLD_LABELS[kind],
+            x=frame[kind],
+            y=frame["category"],
+            mode="markers",
+            name=THRESHOLD_LABELS[kind],
             marker=dict(symbol="line-ns", size=30, line=dict(width=4, color=THRESHOLD_COLORS[kind])),
             hovertemplate="%{y}: " + PLN_HOVER + "<extra>" + THRESHOLD_LABELS[kind] + "</extra>",
         )
@@ -232,13 +333,20 @@ def scenarios_by_category(by_category: pd.DataFrame, baseline: str) -> go.Figure
         shown = html.escape(str(name))
         color = BASELINE_COLOR if name == baseline else SCENARIO_COLORS[(i - 1) % len(SCENARIO_COLORS)]
         fig.add_bar(
-            name=shown, y=rows["category"], x=rows["qualified"], orientation="h", marker_color=color,
-            text=rows["qualified"], textposition="outside", cliponaxis=False,
+            name=shown,
+            y=rows["category"],
+            x=rows["qualified"],
+            orientation="h",
+            marker_color=color,
+            text=rows["qualified"],
+            textposition="outside",
+            cliponaxis=False,
             hovertemplate="%{y}: %{x} qualified<extra>" + shown.replace("%{", "%\u200b{") + "</extra>",
         )
     fig.update_layout(barmode="group", bargap=0.2, bargroupgap=0.03)
     fig.update_yaxes(autorange="reversed", title=None)
     _count_axis(fig, by_category["qualified"].max() if len(by_category) else 0, "Qualified companies")
     per_row = 14 * len(names) + 12
-    return _layout(fig, "Qualified per category, side by side", 160 + per_row * len(CATEGORIES),
-                   legend_rows=1 + len(names) // 3)
+    return _layout(
+        fig, "Qualified per category, side by side", 160 + per_row * len(CATEGORIES), legend_rows=1 + len(names) // 3
+    )

@@ -46,13 +46,22 @@ def download_buttons(frame: pd.DataFrame, name: str, key: str | None = None) -> 
     key = key or slug
     row = st.container(horizontal=True)
     row.download_button(
-        "⬇ CSV", partial(to_csv_bytes, frame), file_name=f"{slug}.csv", mime="text/csv", key=f"dl_csv_{key}",
-        on_click="ignore", help=f"Download {name} as CSV (UTF-8).",
+        "⬇ CSV",
+        partial(to_csv_bytes, frame),
+        file_name=f"{slug}.csv",
+        mime="text/csv",
+        key=f"dl_csv_{key}",
+        on_click="ignore",
+        help=f"Download {name} as CSV (UTF-8).",
     )
     row.download_button(
-        "⬇ Excel", partial(to_excel_bytes, {name[:31]: frame}), file_name=f"{slug}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"dl_xlsx_{key}",
-        on_click="ignore", help=f"Download {name} as an Excel workbook.",
+        "⬇ Excel",
+        partial(to_excel_bytes, {name[:31]: frame}),
+        file_name=f"{slug}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"dl_xlsx_{key}",
+        on_click="ignore",
+        help=f"Download {name} as an Excel workbook.",
     )
 
 
@@ -161,8 +170,16 @@ ROW_PX = 35
 CATEGORY_COL_PX, NUMBER_COL_PX = 136, 100
 
 
-def table(frame: pd.DataFrame, name: str, *, key: str | None = None, max_rows: int = 15,
-          column_config: dict | None = None, columns: list[str] | None = None, downloads: bool = True) -> None:
+def table(
+    frame: pd.DataFrame,
+    name: str,
+    *,
+    key: str | None = None,
+    max_rows: int = 15,
+    column_config: dict | None = None,
+    columns: list[str] | None = None,
+    downloads: bool = True,
+) -> None:
     """A read-only table with the shared number formats (up to ``max_rows`` rows visible, then it
     scrolls), and CSV / Excel downloads of every column (``columns`` picks the ones shown)."""
     shown = frame[columns] if columns else frame.copy()
@@ -175,16 +192,33 @@ def table(frame: pd.DataFrame, name: str, *, key: str | None = None, max_rows: i
         if (cfg or {}).get("type_config", {}).get("format") == PERCENT_FORMAT:
             shown[column] = shown[column].astype(float) * 100
     height = ROW_PX * (min(len(frame), max_rows) + 1) + 3
-    st.dataframe(_styled(shown), hide_index=True, width="stretch", height=height, column_config=config,
-                 key=f"table_{key or _slug(name)}")
+    st.dataframe(
+        _styled(shown),
+        hide_index=True,
+        width="stretch",
+        height=height,
+        column_config=config,
+        key=f"table_{key or _slug(name)}",
+    )
     if downloads:
         download_buttons(frame, name, key=key)
 
 
 def decisions_view(decisions: pd.DataFrame) -> pd.DataFrame:
     """The columns of a decision frame people read first, statuses with their icon."""
-    columns = ["company_name", "nip", "main_category", "main_category_revenue", "total_revenue", "growth",
-               "status", "path", "reasons", "flags", "gap"]
+    columns = [
+        "company_name",
+        "nip",
+        "main_category",
+        "main_category_revenue",
+        "total_revenue",
+        "growth",
+        "status",
+        "path",
+        "reasons",
+        "flags",
+        "gap",
+    ]
     out = decisions[columns].copy()
     out["status"] = out["status"].astype(str).map(status_label)
     return out
@@ -192,19 +226,29 @@ def decisions_view(decisions: pd.DataFrame) -> pd.DataFrame:
 
 def problems_table(error: DataError) -> None:
     """What is wrong with an upload: one row per problem, downloadable."""
-    st.error(f"The upload was not used: {len(error.problems)} problem(s) found. The data that was active before stays active.")
+    st.error(
+        f"The upload was not used: {len(error.problems)} problem(s) found. "
+        "The data that was active before stays active."
+    )
     # Blank, not "None", where a problem concerns a whole file or column.
     frame = error.to_frame()
     frame["row"] = [("" if pd.isna(r) else str(int(r))) for r in frame["row"]]
     frame["value"] = frame["value"].fillna("")
     frame["column"] = frame["column"].fillna("")
-    table(frame, "upload problems", key="problems", column_config={
-        "file": st.column_config.TextColumn("File"),
-        "row": st.column_config.TextColumn("Row", help="Row number as a spreadsheet shows it (the header is row 1)."),
-        "column": st.column_config.TextColumn("Column"),
-        "value": st.column_config.TextColumn("Value"),
-        "problem": st.column_config.TextColumn("Problem", width="large"),
-    })
+    table(
+        frame,
+        "upload problems",
+        key="problems",
+        column_config={
+            "file": st.column_config.TextColumn("File"),
+            "row": st.column_config.TextColumn(
+                "Row", help="Row number as a spreadsheet shows it (the header is row 1)."
+            ),
+            "column": st.column_config.TextColumn("Column"),
+            "value": st.column_config.TextColumn("Value"),
+            "problem": st.column_config.TextColumn("Problem", width="large"),
+        },
+    )
 
 
 def policy_error(exc: Exception) -> None:

@@ -40,13 +40,29 @@ def threshold_controls(category: str) -> None:
         st.session_state.setdefault(exact_key, value)
         low, high = slider_bounds(p.key, value)
         slide, exact = st.columns([3, 2], vertical_alignment="bottom")
-        slide.slider(p.label, key=slider_key, on_change=_store_threshold, args=(slider_key, category, kind),
-                     min_value=int(low), max_value=int(high), step=int(p.slider_step), format=SLIDER_FORMAT["PLN"],
-                     help=help_text(p.key))
-        exact.number_input(f"{p.label}, exact PLN", key=exact_key, on_change=_store_threshold,
-                           args=(exact_key, category, kind), min_value=int(p.minimum), max_value=int(p.maximum),
-                           step=int(p.step), format="%d", label_visibility="collapsed",
-                           help=f"{p.label}: an exact value in PLN ({int(p.minimum)} to {int(p.maximum):,}).")
+        slide.slider(
+            p.label,
+            key=slider_key,
+            on_change=_store_threshold,
+            args=(slider_key, category, kind),
+            min_value=int(low),
+            max_value=int(high),
+            step=int(p.slider_step),
+            format=SLIDER_FORMAT["PLN"],
+            help=help_text(p.key),
+        )
+        exact.number_input(
+            f"{p.label}, exact PLN",
+            key=exact_key,
+            on_change=_store_threshold,
+            args=(exact_key, category, kind),
+            min_value=int(p.minimum),
+            max_value=int(p.maximum),
+            step=int(p.step),
+            format="%d",
+            label_visibility="collapsed",
+            help=f"{p.label}: an exact value in PLN ({int(p.minimum)} to {int(p.maximum):,}).",
+        )
 
 
 def _apply_percent(category: str, key: str) -> None:
@@ -61,8 +77,15 @@ def percent_change(category: str) -> None:
     key = f"w:percent/{category}"
     st.session_state.setdefault(key, 0.0)
     row = st.columns([3, 2], vertical_alignment="bottom")
-    row[0].number_input(f"± % for all three thresholds of {category}", key=key, min_value=-100.0, max_value=1000.0,
-                        step=1.0, format="%.1f", help="+20 turns 7 300 000 into 8 760 000; rounded to whole PLN.")
+    row[0].number_input(
+        f"± % for all three thresholds of {category}",
+        key=key,
+        min_value=-100.0,
+        max_value=1000.0,
+        step=1.0,
+        format="%.1f",
+        help="+20 turns 7 300 000 into 8 760 000; rounded to whole PLN.",
+    )
     row[1].button("Apply ± %", key=f"apply_percent/{category}", on_click=_apply_percent, args=(category, key))
 
 
@@ -71,13 +94,16 @@ def effective_thresholds(category: str) -> None:
     if state.scale_pct() == 100:
         return
     t = state.scenario_policy().categories[category]
-    st.caption(f"With every threshold at {state.scale_pct()} %: company {pln(t.company)}, "
-               f"conditional {pln(t.conditional)}, brand {pln(t.brand)}.")
+    st.caption(
+        f"With every threshold at {state.scale_pct()} %: company {pln(t.company)}, "
+        f"conditional {pln(t.conditional)}, brand {pln(t.brand)}."
+    )
 
 
 def _store_table(key: str) -> None:
-    edits = state.table_edits(state.table_base(), st.session_state[key].get("edited_rows", {}),
-                              state.scenario_spec()["categories"])
+    edits = state.table_edits(
+        state.table_base(), st.session_state[key].get("edited_rows", {}), state.scenario_spec()["categories"]
+    )
     if edits:
         state.edit_thresholds(edits, from_table=True)
 
@@ -93,20 +119,37 @@ def thresholds_editor() -> None:
     snapshot the table was created with (`state.table_base`); anything else changing a threshold
     re-creates it from the spec."""
     base = state.table_base()
-    frame = pd.DataFrame([(c, *(round(t[k]) for k in THRESHOLD_KINDS)) for c, t in base.items()],
-                         columns=["category", *THRESHOLD_KINDS])
+    frame = pd.DataFrame(
+        [(c, *(round(t[k]) for k in THRESHOLD_KINDS)) for c, t in base.items()], columns=["category", *THRESHOLD_KINDS]
+    )
     columns = {"category": st.column_config.TextColumn("Category", width=CATEGORY_COL_PX)}
     for kind in THRESHOLD_KINDS:
         p = threshold_kind(kind)
         # No min/max here: the grid would clamp a typed value silently; the policy refuses it visibly.
-        columns[kind] = st.column_config.NumberColumn(kind.capitalize(), format="%,d", width=NUMBER_COL_PX,
-                                                      step=int(p.step), help=help_text(p.key))
+        columns[kind] = st.column_config.NumberColumn(
+            kind.capitalize(), format="%,d", width=NUMBER_COL_PX, step=int(p.step), help=help_text(p.key)
+        )
     key = state.table_key()
-    st.data_editor(frame, key=key, hide_index=True, width="stretch", num_rows="fixed", on_change="ignore",
-                   disabled=["category"], height=ROW_PX * (len(frame) + 1) + 3, column_config=columns)
-    st.button("Apply table edits", key="apply_table", on_click=_store_table, args=(key,), type="primary",
-              help="Every cell you changed is applied at once; a value the policy refuses is named in a "
-                   "message and the table goes back to the scenario's values.")
+    st.data_editor(
+        frame,
+        key=key,
+        hide_index=True,
+        width="stretch",
+        num_rows="fixed",
+        on_change="ignore",
+        disabled=["category"],
+        height=ROW_PX * (len(frame) + 1) + 3,
+        column_config=columns,
+    )
+    st.button(
+        "Apply table edits",
+        key="apply_table",
+        on_click=_store_table,
+        args=(key,),
+        type="primary",
+        help="Every cell you changed is applied at once; a value the policy refuses is named in a "
+        "message and the table goes back to the scenario's values.",
+    )
 
 
 # -- the other parameters ------------------------------------------------------------------------
@@ -125,14 +168,29 @@ def parameter_control(parameter_key: str) -> None:
     policy = Policy.from_dict(state.scenario_spec())
     if p.unit == "level":
         st.session_state.setdefault(key, value)
-        st.select_slider(p.label, options=policy.quality_scale, key=key, on_change=_store_value,
-                         args=(key, p.key), help=help_text(p.key))
+        st.select_slider(
+            p.label,
+            options=policy.quality_scale,
+            key=key,
+            on_change=_store_value,
+            args=(key, p.key),
+            help=help_text(p.key),
+        )
         return
     cast = int if p.unit == "count" else float
     low, high = slider_bounds(p.key, value)
     st.session_state.setdefault(key, cast(value))
-    st.slider(p.label, min_value=cast(low), max_value=cast(high), step=cast(p.slider_step), key=key,
-              format=SLIDER_FORMAT[p.unit], on_change=_store_value, args=(key, p.key), help=help_text(p.key))
+    st.slider(
+        p.label,
+        min_value=cast(low),
+        max_value=cast(high),
+        step=cast(p.slider_step),
+        key=key,
+        format=SLIDER_FORMAT[p.unit],
+        on_change=_store_value,
+        args=(key, p.key),
+        help=help_text(p.key),
+    )
 
 
 SECTIONS = {
@@ -162,10 +220,16 @@ def scale_slider() -> None:
     key = "w:scale"
     st.session_state.setdefault(key, state.scale_pct())
     st.slider(
-        "Scale every threshold", min_value=50, max_value=200, step=5, format="%d %%", key=key,
-        on_change=_store_scale, args=(key,),
+        "Scale every threshold",
+        min_value=50,
+        max_value=200,
+        step=5,
+        format="%d %%",
+        key=key,
+        on_change=_store_scale,
+        args=(key,),
         help="Our what-if, not a rule: multiplies the company, conditional and brand thresholds of every "
-             "category by this percentage (100 % = the thresholds as set below).",
+        "category by this percentage (100 % = the thresholds as set below).",
     )
 
 
@@ -180,6 +244,10 @@ def notes() -> None:
 
 
 def reset_button() -> None:
-    st.button("↺ Reset to published policy", on_click=state.reset_scenario, key="reset_scenario",
-              disabled=state.is_baseline(),
-              help="Drop every change: the published thresholds and our default assumptions.")
+    st.button(
+        "↺ Reset to published policy",
+        on_click=state.reset_scenario,
+        key="reset_scenario",
+        disabled=state.is_baseline(),
+        help="Drop every change: the published thresholds and our default assumptions.",
+    )

@@ -16,8 +16,8 @@ import copy
 import dataclasses
 import logging
 import time
-from pathlib import Path
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -99,8 +99,7 @@ def init() -> None:
         ss[SCENARIO] = Policy.default().to_dict()
     ss.setdefault(SCALE, 100)
     ss.setdefault(TABLE_VERSION, 0)
-    ss.setdefault(META, {"name": "", "description": "", "saved_id": None, "saved_updated_at": None,
-                         "edited": False})
+    ss.setdefault(META, {"name": "", "description": "", "saved_id": None, "saved_updated_at": None, "edited": False})
     if not ss.get("link_read"):  # a session's first run opens the scenario its link carries, before any page
         from ui.workbench import read_link  # here, not at the top: ui.workbench imports this module
 
@@ -170,8 +169,12 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
 
     try:
         new = load_dataset_bounded(
-            _upload_bytes(accounts_file), _upload_bytes(revenue_file) if revenue_file is not None else None,
-            accounts_name=accounts_name, revenue_name=revenue_name, budget=budget, on_wait=on_wait,
+            _upload_bytes(accounts_file),
+            _upload_bytes(revenue_file) if revenue_file is not None else None,
+            accounts_name=accounts_name,
+            revenue_name=revenue_name,
+            budget=budget,
+            on_wait=on_wait,
         )
     except DataError as error:
         _state()[UPLOAD_ERROR] = error
@@ -181,8 +184,9 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
         error_id = uuid.uuid4().hex[:8]
         log.exception("upload could not be read, error ID %s", error_id)
         names = " + ".join(n for n in (accounts_name, revenue_name) if n) or "upload"
-        error = DataError([Problem(names, None, None, None,
-                                   f"the upload could not be read (error ID {error_id}, in the server log)")])
+        error = DataError(
+            [Problem(names, None, None, None, f"the upload could not be read (error ID {error_id}, in the server log)")]
+        )
         _state()[UPLOAD_ERROR] = error
         return error
     finally:
@@ -328,10 +332,13 @@ def load_scenario(scenario: Scenario, saved: Any = None) -> None:
     ss = _state()
     ss[SCENARIO] = Policy.default().overlay(scenario.diff()).to_dict()
     ss[SCALE] = 100
-    ss[META] = {"name": "" if scenario.name == BASELINE_NAME else scenario.name,
-                "description": scenario.description,
-                "saved_id": getattr(saved, "id", None), "saved_updated_at": getattr(saved, "updated_at", None),
-                "edited": False}
+    ss[META] = {
+        "name": "" if scenario.name == BASELINE_NAME else scenario.name,
+        "description": scenario.description,
+        "saved_id": getattr(saved, "id", None),
+        "saved_updated_at": getattr(saved, "updated_at", None),
+        "edited": False,
+    }
     _drop_widgets()
 
 
@@ -438,8 +445,9 @@ def table_edits(base: dict, edited_rows: dict, current: dict) -> dict[str, dict[
     out: dict[str, dict[str, Any]] = {}
     for row, changes in edited_rows.items():
         category = names[int(row)]
-        changed = {k: v for k, v in changes.items()
-                   if k in THRESHOLD_KINDS and (v is None or v != current[category][k])}
+        changed = {
+            k: v for k, v in changes.items() if k in THRESHOLD_KINDS and (v is None or v != current[category][k])
+        }
         if changed:
             out[category] = changed
     return out

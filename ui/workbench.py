@@ -81,8 +81,9 @@ def read_link() -> None:
             state.load_scenario(Scenario.from_changes(saved.name, saved.diff, saved.description), saved)
         except (ValueError, StoreError, PolicyError) as exc:
             detail = str(exc) if isinstance(exc, (StoreError, PolicyError)) else f"{raw[:40]!r} is not a scenario id"
-            state.note("error", f"The link's saved scenario could not be opened ({detail}). "
-                                "Showing the published policy.")
+            state.note(
+                "error", f"The link's saved scenario could not be opened ({detail}). Showing the published policy."
+            )
         return
     scenario, problems = scenario_from_query(params, UI_KEYS)
     if problems:
@@ -129,18 +130,37 @@ def scenario_header() -> None:
     if st.session_state[description_key] != m["description"]:
         st.session_state[description_key] = m["description"]
     left, right = st.columns([2, 3])
-    left.text_input("Scenario name", key=name_key, on_change=_store_name, args=(name_key,), max_chars=100,
-                    placeholder=state.scenario_name(), help="Shown in the library, the comparison and the link.")
-    right.text_input("Description", key=description_key, on_change=_store_description, args=(description_key,),
-                     max_chars=1000, placeholder="What this proposal changes and why (optional)")
+    left.text_input(
+        "Scenario name",
+        key=name_key,
+        on_change=_store_name,
+        args=(name_key,),
+        max_chars=100,
+        placeholder=state.scenario_name(),
+        help="Shown in the library, the comparison and the link.",
+    )
+    right.text_input(
+        "Description",
+        key=description_key,
+        on_change=_store_description,
+        args=(description_key,),
+        max_chars=1000,
+        placeholder="What this proposal changes and why (optional)",
+    )
 
 
 def yaml_download(scenario: Scenario, key: str, label: str = "⬇ Policy YAML") -> None:
     slug = components._slug(scenario.name)
-    st.download_button(label, scenario.to_yaml().encode("utf-8"), file_name=f"{slug}.yaml",
-                       mime="application/x-yaml", key=key, on_click="ignore",
-                       help="The scenario as a policy file (rules.md §6): only what differs from the published "
-                            "policy. The CLI's --policy reads it too.")
+    st.download_button(
+        label,
+        scenario.to_yaml().encode("utf-8"),
+        file_name=f"{slug}.yaml",
+        mime="application/x-yaml",
+        key=key,
+        on_click="ignore",
+        help="The scenario as a policy file (rules.md §6): only what differs from the published "
+        "policy. The CLI's --policy reads it too.",
+    )
 
 
 def _import_file(key: str) -> None:
@@ -170,9 +190,14 @@ def file_controls() -> None:
         components.policy_error(exc)
         return
     yaml_download(current, key="dl_current_yaml", label="⬇ Download this scenario (YAML)")
-    st.file_uploader("Open a scenario or policy file (YAML or JSON)", type=["yaml", "yml", "json"],
-                     key="wb:import", on_change=_import_file, args=("wb:import",),
-                     help="A file the app or the CLI wrote; only the keys it names change the published policy.")
+    st.file_uploader(
+        "Open a scenario or policy file (YAML or JSON)",
+        type=["yaml", "yml", "json"],
+        key="wb:import",
+        on_change=_import_file,
+        args=("wb:import",),
+        help="A file the app or the CLI wrote; only the keys it names change the published policy.",
+    )
 
 
 # -- the library ---------------------------------------------------------------------------------
@@ -190,8 +215,14 @@ def _save(overwrite: bool) -> None:
         return
     token = m["saved_updated_at"] if overwrite and m["saved_id"] is not None else None
     try:
-        saved = store().save(scenario.name, scenario.description, scenario.diff(), author(), overwrite=overwrite,
-                             expected_updated_at=token)
+        saved = store().save(
+            scenario.name,
+            scenario.description,
+            scenario.diff(),
+            author(),
+            overwrite=overwrite,
+            expected_updated_at=token,
+        )
     except StoreError as exc:
         state.note("error", str(exc))
         return
@@ -234,11 +265,22 @@ def library() -> None:
     """Save the current scenario; list, open, rename, duplicate, delete and download saved ones."""
     m = state.meta()
     row = st.container(horizontal=True)
-    row.button("💾 Save to library", key="wb:save", on_click=_save, args=(False,), type="primary",
-               help="Save under the name above; a name already in the library is refused.")
-    row.button("Save over the saved version", key="wb:overwrite", on_click=_save, args=(True,),
-               disabled=m["saved_id"] is None,
-               help="Replace the library's version of this scenario (refused if someone changed it since).")
+    row.button(
+        "💾 Save to library",
+        key="wb:save",
+        on_click=_save,
+        args=(False,),
+        type="primary",
+        help="Save under the name above; a name already in the library is refused.",
+    )
+    row.button(
+        "Save over the saved version",
+        key="wb:overwrite",
+        on_click=_save,
+        args=(True,),
+        disabled=m["saved_id"] is None,
+        help="Replace the library's version of this scenario (refused if someone changed it since).",
+    )
     try:
         saved = store().list()
     except StoreError as exc:
@@ -247,31 +289,60 @@ def library() -> None:
     if not saved:
         st.caption("The library is empty: name the scenario above and save it.")
         return
-    frame = pd.DataFrame([{"name": s.name, "description": s.description, "author": s.author or "",
-                           "updated": s.updated_at.strftime("%Y-%m-%d %H:%M UTC"), "changes": _count(s.diff)}
-                          for s in saved])
-    st.dataframe(frame, hide_index=True, width="stretch", key="wb:library_table", column_config={
-        "name": st.column_config.TextColumn("Name"), "description": st.column_config.TextColumn("Description"),
-        "author": st.column_config.TextColumn("Author"), "updated": st.column_config.TextColumn("Updated"),
-        "changes": st.column_config.NumberColumn("Changed parameters", format="%d")})
+    frame = pd.DataFrame(
+        [
+            {
+                "name": s.name,
+                "description": s.description,
+                "author": s.author or "",
+                "updated": s.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+                "changes": _count(s.diff),
+            }
+            for s in saved
+        ]
+    )
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        key="wb:library_table",
+        column_config={
+            "name": st.column_config.TextColumn("Name"),
+            "description": st.column_config.TextColumn("Description"),
+            "author": st.column_config.TextColumn("Author"),
+            "updated": st.column_config.TextColumn("Updated"),
+            "changes": st.column_config.NumberColumn("Changed parameters", format="%d"),
+        },
+    )
     by_id = {s.id: s for s in saved}
     chosen = st.selectbox("Saved scenario", list(by_id), format_func=lambda i: by_id[i].name, key="wb:chosen")
     if chosen is None:
         return
     pick = by_id[chosen]
     actions = st.container(horizontal=True)
-    actions.button("Open", key="wb:open", on_click=_open, args=(pick.id,),
-                   help="Make it the scenario being edited (your unsaved changes are replaced).")
+    actions.button(
+        "Open",
+        key="wb:open",
+        on_click=_open,
+        args=(pick.id,),
+        help="Make it the scenario being edited (your unsaved changes are replaced).",
+    )
     try:
         yaml_download(Scenario.from_changes(pick.name, pick.diff, pick.description), key="wb:dl_saved")
     except PolicyError as exc:
         components.policy_error(exc)
     new_name = st.text_input("New name (rename or duplicate)", key="wb:new_name", max_chars=100)
     actions = st.container(horizontal=True)
-    actions.button("Rename", key="wb:rename", on_click=_rename, args=(pick.id, "wb:new_name"),
-                   disabled=not new_name.strip())
-    actions.button("Duplicate", key="wb:duplicate", on_click=_duplicate, args=(pick.id, "wb:new_name"),
-                   disabled=not new_name.strip())
+    actions.button(
+        "Rename", key="wb:rename", on_click=_rename, args=(pick.id, "wb:new_name"), disabled=not new_name.strip()
+    )
+    actions.button(
+        "Duplicate",
+        key="wb:duplicate",
+        on_click=_duplicate,
+        args=(pick.id, "wb:new_name"),
+        disabled=not new_name.strip(),
+    )
     confirm = actions.checkbox("Really delete", key="wb:confirm_delete")
     actions.button("Delete", key="wb:delete", on_click=_delete, args=(pick.id, pick.updated_at), disabled=not confirm)
 
@@ -294,26 +365,44 @@ def results() -> None:
     base_counts, scen_counts = status_counts(baseline), status_counts(scenario)
     a, b, c = st.columns(3)
     a.metric("Qualified — baseline", components.count_text(base_counts["qualified"]), border=True)
-    b.metric("Qualified — scenario", components.count_text(scen_counts["qualified"]), border=True,
-             delta=scen_counts["qualified"] - base_counts["qualified"] or None)
-    c.metric("Review — scenario", components.count_text(scen_counts["review"]), border=True,
-             delta=scen_counts["review"] - base_counts["review"] or None, delta_color="off")
+    b.metric(
+        "Qualified — scenario",
+        components.count_text(scen_counts["qualified"]),
+        border=True,
+        delta=scen_counts["qualified"] - base_counts["qualified"] or None,
+    )
+    c.metric(
+        "Review — scenario",
+        components.count_text(scen_counts["review"]),
+        border=True,
+        delta=scen_counts["review"] - base_counts["review"] or None,
+        delta_color="off",
+    )
 
     per_category = compare_by_category(baseline, scenario)
     st.plotly_chart(charts.baseline_vs_scenario(per_category), key="chart_compare")
-    components.table(per_category, "qualified per category, baseline vs scenario", key="per_category",
-                     column_config={"delta": st.column_config.NumberColumn("Change", format="%+d")})
+    components.table(
+        per_category,
+        "qualified per category, baseline vs scenario",
+        key="per_category",
+        column_config={"delta": st.column_config.NumberColumn("Change", format="%+d")},
+    )
 
     changes = explain_compare(baseline, scenario)
     enters, leaves = (changes["change"] == "enters").sum(), (changes["change"] == "leaves").sum()
     st.subheader("Who enters and who leaves")
-    st.caption(f"{enters} enter, {leaves} leave, {len(changes) - enters - leaves} move between review and "
-               "not qualified.")
+    st.caption(
+        f"{enters} enter, {leaves} leave, {len(changes) - enters - leaves} move between review and not qualified."
+    )
     if changes.empty:
         st.info("No company changes status under this scenario.")
     else:
-        components.table(changes, "status changes", key="changes",
-                         columns=["change", "company_name", "what_changed", "baseline", "scenario", "nip"])
+        components.table(
+            changes,
+            "status changes",
+            key="changes",
+            columns=["change", "company_name", "what_changed", "baseline", "scenario", "nip"],
+        )
 
 
 # -- compare -------------------------------------------------------------------------------------
@@ -340,9 +429,13 @@ def _candidates() -> dict[str, Policy]:
 def compare() -> None:
     """The baseline and up to four scenarios side by side, and who flips between any two of them."""
     candidates = _candidates()
-    chosen = st.multiselect(f"Scenarios to compare with the baseline (up to {MAX_COMPARED})", list(candidates),
-                            default=[CURRENT] if CURRENT in candidates else None, max_selections=MAX_COMPARED,
-                            key="wb:compare")
+    chosen = st.multiselect(
+        f"Scenarios to compare with the baseline (up to {MAX_COMPARED})",
+        list(candidates),
+        default=[CURRENT] if CURRENT in candidates else None,
+        max_selections=MAX_COMPARED,
+        key="wb:compare",
+    )
     decisions = {BASELINE_NAME: state.baseline_decisions()}
     policies = {BASELINE_NAME: Policy.default()}
     for label in chosen:
@@ -351,17 +444,34 @@ def compare() -> None:
     result = compare_scenarios(decisions, BASELINE_NAME)
     st.plotly_chart(charts.scenarios_by_category(result.by_category, BASELINE_NAME), key="wb:chart")
     totals = result.totals
-    shown = ["scenario", "qualified", "qualified_change", "review", "not_qualified", "qualified_standard",
-             "qualified_conditional", "qualified_brand", "revenue_covered", "revenue_covered_change", "enters",
-             "leaves"]
-    components.table(totals, "scenario totals", key="wb_totals", columns=shown, column_config={
-        "scenario": st.column_config.TextColumn("Scenario"),
-        "qualified_change": st.column_config.NumberColumn("Qualified vs baseline", format="%+d"),
-        "revenue_covered": components.money("Partner revenue covered"),
-        "revenue_covered_change": components.money("Revenue covered vs baseline"),
-        "enters": st.column_config.NumberColumn("Enter", format="%d"),
-        "leaves": st.column_config.NumberColumn("Leave", format="%d"),
-    })
+    shown = [
+        "scenario",
+        "qualified",
+        "qualified_change",
+        "review",
+        "not_qualified",
+        "qualified_standard",
+        "qualified_conditional",
+        "qualified_brand",
+        "revenue_covered",
+        "revenue_covered_change",
+        "enters",
+        "leaves",
+    ]
+    components.table(
+        totals,
+        "scenario totals",
+        key="wb_totals",
+        columns=shown,
+        column_config={
+            "scenario": st.column_config.TextColumn("Scenario"),
+            "qualified_change": st.column_config.NumberColumn("Qualified vs baseline", format="%+d"),
+            "revenue_covered": components.money("Partner revenue covered"),
+            "revenue_covered_change": components.money("Revenue covered vs baseline"),
+            "enters": st.column_config.NumberColumn("Enter", format="%d"),
+            "leaves": st.column_config.NumberColumn("Leave", format="%d"),
+        },
+    )
     components.table(result.qualified_by_category, "qualified per category per scenario", key="wb_by_category")
 
     st.subheader("Between any two: the companies entering and leaving")
@@ -375,9 +485,15 @@ def compare() -> None:
     flipped = flips(decisions[a], decisions[b], policies[a], policies[b])
     enters, leaves = (flipped["change"] == "enters").sum(), (flipped["change"] == "leaves").sum()
     st.caption(f"{enters} enter, {leaves} leave, {len(flipped) - enters - leaves} other changes of status.")
-    components.table(flipped, "flips", key="wb_flips", downloads=False, column_config={
-        "status_a": st.column_config.TextColumn("Status (from)"),
-        "status_b": st.column_config.TextColumn("Status (to)"),
-        "why": st.column_config.TextColumn("What flipped", width="large"),
-    })
+    components.table(
+        flipped,
+        "flips",
+        key="wb_flips",
+        downloads=False,
+        column_config={
+            "status_a": st.column_config.TextColumn("Status (from)"),
+            "status_b": st.column_config.TextColumn("Status (to)"),
+            "why": st.column_config.TextColumn("What flipped", width="large"),
+        },
+    )
     components.download_buttons(readable(flipped, a, b), "who enters and leaves", key="wb_flips")
