@@ -33,7 +33,7 @@ if query and matches.empty:
 
 if not matches.empty:
     labels = {i: f"{row.company_name} — NIP {row.nip}" for i, row in enumerate(matches.itertuples())}
-    pick = st.selectbox(f"{len(matches)} match(es)", list(labels), format_func=labels.get, key="seller_pick")
+    pick = st.selectbox(f"{len(matches)} match(es)", list(labels), format_func=labels.__getitem__, key="seller_pick")
     row = matches.iloc[pick]
     status = str(row["status"])
 

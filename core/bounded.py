@@ -84,8 +84,8 @@ def _the_gate(parallel: int) -> threading.BoundedSemaphore:
 
 
 def load_dataset_bounded(
-    accounts: bytes | memoryview,
-    revenue: bytes | memoryview | None,
+    accounts: bytes | bytearray | memoryview,
+    revenue: bytes | bytearray | memoryview | None,
     *,
     accounts_name: str | None = None,
     revenue_name: str | None = None,

@@ -121,7 +121,8 @@ def qualifiers_by_category(decisions: pd.DataFrame, by: str = "path") -> go.Figu
         )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed", title=None)
-    _count_axis(fig, sum(values for _, values, _ in series).max(), "Companies")
+    stacked = pd.concat([values for _, values, _ in series], axis=1).sum(axis=1)  # one bar per category
+    _count_axis(fig, stacked.max(), "Companies")
     return _layout(fig, title, _category_rows())
 
 

@@ -9,7 +9,9 @@ would read Markdown (a metric value) — never as Markdown or HTML.
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from functools import partial
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 import streamlit as st
@@ -19,8 +21,13 @@ from ui import state
 from ui.charts import STATUS_COLORS, STATUS_LABELS
 from ui.export import to_csv_bytes, to_excel_bytes
 
+if TYPE_CHECKING:  # what st.column_config's functions return; streamlit does not re-export it publicly
+    from streamlit.elements.lib.column_types import ColumnConfig
+
 # The theme's green / orange / gray are set to STATUS_COLORS in .streamlit/config.toml.
-BADGE_COLORS = {"qualified": "green", "review": "orange", "not_qualified": "gray"}
+# The colours st.badge accepts (its `color` parameter is this Literal).
+BadgeColor = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
+BADGE_COLORS: dict[str, BadgeColor] = {"qualified": "green", "review": "orange", "not_qualified": "gray"}
 STATUS_MD = {s: f":{c}[**{STATUS_LABELS[s]}**]" for s, c in BADGE_COLORS.items()}  # metric labels (ours)
 
 # -- tables and downloads ------------------------------------------------------------------------
@@ -78,7 +85,9 @@ STATUS_COLUMNS = ("status", "baseline", "scenario")
 
 def _styled(frame: pd.DataFrame):
     """Status columns in their status colour (the same as in the charts)."""
-    columns = [c for c in STATUS_COLUMNS if c in frame.columns and not pd.api.types.is_numeric_dtype(frame[c])]
+    columns: list[Hashable] = [
+        c for c in STATUS_COLUMNS if c in frame.columns and not pd.api.types.is_numeric_dtype(frame[c])
+    ]
     if not columns or len(frame) > 1000:  # styling every cell of a big table costs more than it shows
         return frame
     return frame.style.map(lambda v: _STATUS_STYLE.get(str(v), ""), subset=columns)
@@ -89,14 +98,14 @@ def status_badge(status: str) -> None:
     st.badge(STATUS_LABELS.get(status, status), color=BADGE_COLORS.get(status, "gray"))
 
 
-def money(label: str, **kw) -> st.column_config.NumberColumn:
+def money(label: str, **kw) -> ColumnConfig:
     return st.column_config.NumberColumn(label, format="%,.0f PLN", **kw)
 
 
 PERCENT_FORMAT = "%.1f %%"
 
 
-def share(label: str, **kw) -> st.column_config.NumberColumn:
+def share(label: str, **kw) -> ColumnConfig:
     """A fraction (0.12) shown as a percentage (12.0 %): `table` multiplies such columns by 100 for display."""
     return st.column_config.NumberColumn(label, format=PERCENT_FORMAT, **kw)
 
@@ -183,13 +192,15 @@ def table(
     """A read-only table with the shared number formats (up to ``max_rows`` rows visible, then it
     scrolls), and CSV / Excel downloads of every column (``columns`` picks the ones shown)."""
     shown = frame[columns] if columns else frame.copy()
-    config = {c: v for c, v in COLUMN_CONFIG.items() if c in shown.columns}
+    config: dict[str, ColumnConfig | str | None] = {c: v for c, v in COLUMN_CONFIG.items() if c in shown.columns}
     config.update(column_config or {})
     for column in STATUS_COLUMNS:
         if column in shown.columns and not pd.api.types.is_numeric_dtype(shown[column]):
             shown[column] = shown[column].astype(str).map(lambda s: STATUS_LABELS.get(s, s))
     for column, cfg in config.items():
-        if (cfg or {}).get("type_config", {}).get("format") == PERCENT_FORMAT:
+        # A value may also be None (column hidden) or a label; only a column config has a number format.
+        type_config = cfg.get("type_config") if isinstance(cfg, dict) else None
+        if isinstance(type_config, dict) and type_config.get("format") == PERCENT_FORMAT:
             shown[column] = shown[column].astype(float) * 100
     height = ROW_PX * (min(len(frame), max_rows) + 1) + 3
     st.dataframe(

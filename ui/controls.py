@@ -12,13 +12,22 @@ import pandas as pd
 import streamlit as st
 
 from core.formatting import pln
-from core.parameters import THRESHOLD_KINDS, help_text, parameter, slider_bounds, threshold_kind
+from core.parameters import THRESHOLD_KINDS, Parameter, help_text, parameter, slider_bounds, threshold_kind
 from core.policy import Policy
 from ui import state
 from ui.components import CATEGORY_COL_PX, NUMBER_COL_PX, ROW_PX, literal
 
 # Streamlit's format for each unit (a share such as 0.03 is shown as 3 %).
 SLIDER_FORMAT = {"PLN": "%,d PLN", "percent": "%.1f %%", "share": "percent", "count": "%d"}
+
+
+def _numeric(p: Parameter) -> tuple[float, float, float, float]:
+    """``p``'s minimum, maximum, step and slider step. Only a level (never given a numeric control) lacks
+    them (tests/test_policy.py checks every other parameter has all four), so a None here is a bug in
+    `core.parameters`, said as such rather than as a TypeError from ``int(None)``."""
+    if p.minimum is None or p.maximum is None or p.step is None or p.slider_step is None:
+        raise ValueError(f"{p.key}: a numeric control for a parameter without bounds and steps")
+    return p.minimum, p.maximum, p.step, p.slider_step
 
 
 # -- thresholds ----------------------------------------------------------------------------------
@@ -33,6 +42,7 @@ def threshold_controls(category: str) -> None:
     move and, beside it, a number input for an exact value in PLN."""
     for kind in THRESHOLD_KINDS:
         p = parameter(f"categories.{category}.{kind}")
+        minimum, maximum, step, slider_step = _numeric(p)
         path = ("categories", category, kind)
         value = round(float(state.spec_get(path)))
         slider_key, exact_key = state.widget_key(path), state.exact_key(path)
@@ -47,7 +57,7 @@ def threshold_controls(category: str) -> None:
             args=(slider_key, category, kind),
             min_value=int(low),
             max_value=int(high),
-            step=int(p.slider_step),
+            step=int(slider_step),
             format=SLIDER_FORMAT["PLN"],
             help=help_text(p.key),
         )
@@ -56,12 +66,12 @@ def threshold_controls(category: str) -> None:
             key=exact_key,
             on_change=_store_threshold,
             args=(exact_key, category, kind),
-            min_value=int(p.minimum),
-            max_value=int(p.maximum),
-            step=int(p.step),
+            min_value=int(minimum),
+            max_value=int(maximum),
+            step=int(step),
             format="%d",
             label_visibility="collapsed",
-            help=f"{p.label}: an exact value in PLN ({int(p.minimum)} to {int(p.maximum):,}).",
+            help=f"{p.label}: an exact value in PLN ({int(minimum)} to {int(maximum):,}).",
         )
 
 
@@ -127,7 +137,7 @@ def thresholds_editor() -> None:
         p = threshold_kind(kind)
         # No min/max here: the grid would clamp a typed value silently; the policy refuses it visibly.
         columns[kind] = st.column_config.NumberColumn(
-            kind.capitalize(), format="%,d", width=NUMBER_COL_PX, step=int(p.step), help=help_text(p.key)
+            kind.capitalize(), format="%,d", width=NUMBER_COL_PX, step=int(_numeric(p)[2]), help=help_text(p.key)
         )
     key = state.table_key()
     st.data_editor(
@@ -177,6 +187,7 @@ def parameter_control(parameter_key: str) -> None:
             help=help_text(p.key),
         )
         return
+    slider_step = _numeric(p)[3]
     cast = int if p.unit == "count" else float
     low, high = slider_bounds(p.key, value)
     st.session_state.setdefault(key, cast(value))
@@ -184,7 +195,7 @@ def parameter_control(parameter_key: str) -> None:
         p.label,
         min_value=cast(low),
         max_value=cast(high),
-        step=cast(p.slider_step),
+        step=cast(slider_step),
         key=key,
         format=SLIDER_FORMAT[p.unit],
         on_change=_store_value,

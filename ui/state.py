@@ -184,11 +184,11 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
         error_id = uuid.uuid4().hex[:8]
         log.exception("upload could not be read, error ID %s", error_id)
         names = " + ".join(n for n in (accounts_name, revenue_name) if n) or "upload"
-        error = DataError(
+        unreadable = DataError(
             [Problem(names, None, None, None, f"the upload could not be read (error ID {error_id}, in the server log)")]
         )
-        _state()[UPLOAD_ERROR] = error
-        return error
+        _state()[UPLOAD_ERROR] = unreadable
+        return unreadable
     finally:
         progress.empty()
     names = " + ".join(n for n in (accounts_name, revenue_name) if n) or "uploaded data"
@@ -196,7 +196,7 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
     return None
 
 
-def _upload_bytes(file: Any) -> bytes | memoryview:
+def _upload_bytes(file: Any) -> bytes | bytearray | memoryview:
     """The bytes of an uploaded file, uncopied where possible (Streamlit keeps uploads in memory as a
     BytesIO; they go to the child through a pipe, never to disk)."""
     if isinstance(file, (bytes, bytearray, memoryview)):

@@ -51,7 +51,9 @@ def author() -> str | None:
     """Who saves: the signed-in user's e-mail or name when sign-in is on, else nobody."""
     try:
         if st.user.get("is_logged_in", False):
-            return st.user.get("email") or st.user.get("name")
+            who = st.user.get("email") or st.user.get("name")
+            # st.user's values are typed as any claim (str, bool, a token proxy); email and name are strings.
+            return who if isinstance(who, str) else None
     except Exception:  # noqa: BLE001 - no sign-in configured
         return None
     return None
