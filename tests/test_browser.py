@@ -11,6 +11,7 @@ without it in CI.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -33,16 +35,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WAIT_MS = 30_000
 ACCOUNTS_UPLOADER = "Accounts (or a workbook with both sheets)"
 REVENUE_UPLOADER = "Revenue"
@@ -62,33 +54,21 @@ def _free_port() -> int:
 LOAD_BUDGET = {"DPE_LOAD_MEMORY_MB": "2048", "DPE_LOAD_SECONDS": "15"}
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """The running server: (url, process)."""
+@contextlib.contextmanager
+def running_streamlit(folder: Path, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run app.py` on a free port with ``env`` added to the environment, its log in ``folder``:
+    (url, process) once it answers its health check; stopped on exit."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    log_path = folder / "streamlit.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, **LOAD_BUDGET},
-        )
+            env={**os.environ, **env},
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -113,21 +93,15 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def server_url(server):
-    return server[0]
+def server(tmp_path_factory):
+    """The running server: (url, process)."""
+    with running_streamlit(tmp_path_factory.mktemp("server"), LOAD_BUDGET) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def server_url(server):
+    return server[0]
 
 
 @pytest.fixture
@@ -466,30 +440,54 @@ def _wait_for(condition, seconds: float, what: str):
     raise AssertionError(f"not within {seconds} s: {what}")
 
 
+BOMB_NAME = "accounts_bomb.xlsx"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A budget this upload's read cannot meet: the loader needs about 5 s for the file below (it now refuses the
+# first bombs the issue listed, a 10 MB header of `a,`, in a fraction of a second).
+HOSTILE_BUDGET = {"DPE_LOAD_MEMORY_MB": "2048", "DPE_LOAD_SECONDS": "3"}
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    """A server of its own whose upload budget is 3 seconds: (url, process)."""
+    with running_streamlit(tmp_path_factory.mktemp("hostile_server"), HOSTILE_BUDGET) as running:
+        yield running
+
+
+def _slow_workbook() -> bytes:
+    """An 82 KB workbook whose accounts sheet holds 590,000 rows of empty cells: within every limit of the
+    Excel reader, so it is read to the end, which takes seconds of CPU; a stand-in for a file nobody has
+    thought of yet."""
+    from test_hostile_xlsx import ACCOUNTS_HEADER, rows_xml, sheet_xml, workbook
+
+    body = rows_xml([ACCOUNTS_HEADER]) + ("<row>" + "<c/>" * 9 + "</row>") * 590_000
+    return workbook([("accounts", sheet_xml(body))])
+
+
 def _start_hostile_upload(page, data: bytes, revenue: Path) -> None:
     """Put ``data`` (in memory, never on disk) into the accounts uploader, a good revenue file into the other,
     and press the button; return once the server is reading it."""
     for label, payload in (
-        (ACCOUNTS_UPLOADER, {"name": "accounts_bomb.csv", "mimeType": "text/csv", "buffer": data}),
+        (ACCOUNTS_UPLOADER, {"name": BOMB_NAME, "mimeType": XLSX_MIME, "buffer": data}),
         (REVENUE_UPLOADER, str(revenue)),
     ):
         dropzone = page.get_by_role("region", name=label, exact=True)
         file_input = dropzone.locator('input[type="file"]')
         expect(file_input).to_be_enabled()
         file_input.set_input_files(payload)
-        expect(dropzone).to_contain_text("accounts_bomb.csv" if label == ACCOUNTS_UPLOADER else revenue.name)
+        expect(dropzone).to_contain_text(BOMB_NAME if label == ACCOUNTS_UPLOADER else revenue.name)
         wait_ready(page)
     page.get_by_role("button", name="Use the uploaded data").click()
     expect(page.get_by_text("Reading the upload")).to_be_visible()
 
 
 @pytest.mark.timeout(120)
-def test_a_hostile_upload_leaves_the_server_and_other_sessions_standing(browser, server, uploads):
-    """Session A uploads a CSV whose header is `a,` five million times (memory grows without end in the
-    parser); the reader runs in a child with a budget, a reload of A kills it, a second try is refused with a
-    message, and session B keeps answering with the same numbers throughout. The server's memory stays flat."""
-    url, proc = server
-    bomb = b"a," * (5 * 2**20) + b"\n"  # 10 MB
+def test_a_hostile_upload_leaves_the_server_and_other_sessions_standing(browser, hostile_server, uploads):
+    """Session A uploads a workbook that takes longer to read than the server's budget; the reader runs in a
+    child with that budget, a reload of A kills it, a second try is refused with a message, and session B keeps
+    answering with the same numbers throughout. The server's memory stays flat."""
+    url, proc = hostile_server
+    bomb = _slow_workbook()
     (_, revenue_path), _ = uploads["a"]
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
     try:
@@ -510,15 +508,15 @@ def test_a_hostile_upload_leaves_the_server_and_other_sessions_standing(browser,
         go(a, "Data")
         _start_hostile_upload(a, bomb, revenue_path)
         reader = _wait_for(lambda: _reader(proc.pid), 10, "the second try is being read")
+        assert _alive(reader), "A's upload is still being read when B asks for its page"
         b.reload()  # meanwhile B is served as usual
         wait_ready(b)
         expect(metric(b, "Qualified")).to_have_text(qualified)
-        assert _alive(reader), "B was served while A's upload was still being read"
 
         expect(a.get_by_text("The upload was not used")).to_be_visible(timeout=40_000)
         wait_ready(a)
         expect(
-            a.locator('[data-testid="stMain"]').get_by_text(re.compile(r"limit of (2\.0 GB|15 seconds)"))
+            a.locator('[data-testid="stMain"]').get_by_text(re.compile(r"limit of (2\.0 GB|3 seconds)"))
         ).not_to_have_count(0)
         expect(a.locator('[data-testid="stException"]')).to_have_count(0)
         shoot(a, "data_hostile_upload_refused")

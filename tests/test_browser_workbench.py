@@ -6,24 +6,15 @@ temporary SQLite file (``DPE_SCENARIO_DB``), so the tests never touch a develope
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
-from test_browser import (  # noqa: F401
-    CHROMIUM,
-    CHROMIUM_ARGS,
+from test_browser import (
     ROOT,
-    _free_port,
     expect,
-    go,
     metric,
     number,
-    playwright_api,
+    running_streamlit,
     settled_box,
     shoot,
     wait_ready,
@@ -49,65 +40,8 @@ def qualified(dataset, spec: dict) -> int:
 def wb_server(tmp_path_factory):
     """A server of its own, with the scenario library in a fresh SQLite file."""
     folder = tmp_path_factory.mktemp("wb_server")
-    port = _free_port()
-    env = {**os.environ, "DPE_SCENARIO_DB": f"sqlite:///{folder / 'scenarios.db'}"}
-    with open(folder / "streamlit.log", "wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log = (folder / "streamlit.log").read_text(errors="replace")
-                pytest.fail(f"streamlit did not start:\n{log[-3000:]}")
-            time.sleep(0.2)
+    with running_streamlit(folder, {"DPE_SCENARIO_DB": f"sqlite:///{folder / 'scenarios.db'}"}) as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture(scope="module")
-def wb_browser():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def new_page(browser, url: str):
@@ -119,8 +53,8 @@ def new_page(browser, url: str):
 
 
 @pytest.fixture
-def wb_page(request, wb_browser, wb_server):
-    context, page = new_page(wb_browser, wb_server)
+def wb_page(request, browser, wb_server):
+    context, page = new_page(browser, wb_server)
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
@@ -294,7 +228,7 @@ def test_compare_two_saved_scenarios_with_the_baseline(wb_page, wb_server):
     shoot(page, "workbench_compare")
 
 
-def test_the_page_link_reopens_the_scenario_in_a_new_browser(wb_page, wb_server, wb_browser):
+def test_the_page_link_reopens_the_scenario_in_a_new_browser(wb_page, wb_server, browser):
     page = wb_page
     open_whatif(page, wb_server)
     scale_to(page, 6)
@@ -302,7 +236,7 @@ def test_the_page_link_reopens_the_scenario_in_a_new_browser(wb_page, wb_server,
     expect(page).to_have_url(re.compile(r"name=Shared"))
     wait_ready(page)
     link, count = page.url, number(page, "Qualified — scenario")
-    context, other = new_page(wb_browser, link)
+    context, other = new_page(browser, link)
     try:
         expect(other.locator('[data-testid="stMainBlockContainer"] h1').first).to_contain_text("What-if")
         expect(metric(other, "Qualified — scenario")).to_have_text(str(count))
@@ -311,7 +245,7 @@ def test_the_page_link_reopens_the_scenario_in_a_new_browser(wb_page, wb_server,
     finally:
         context.close()
     # A tampered link: a message and the baseline, never a traceback.
-    context, other = new_page(wb_browser, f"{wb_server}/whatif?Fashion.company=lots")
+    context, other = new_page(browser, f"{wb_server}/whatif?Fashion.company=lots")
     try:
         expect(other.get_by_text("This link could not be opened")).to_be_visible()
         expect(other.locator('[data-testid="stException"]')).to_have_count(0)
