@@ -4,7 +4,10 @@
 
 Generates a synthetic dataset (about 164,000 accounts and 8 million revenue rows by default),
 then reports compute_metrics (once per dataset and month: best of 3) and decide (every slider
-move: median of 30) separately, as the dashboard runs them.
+move: median of 30) separately, as the dashboard runs them. The yardstick, in the same process on the
+same frames: DuckDB's GROUP BY of the revenue rows by company and category over both windows (the
+core of compute_metrics, without the rest of its figures), checked to give the same current-window
+total.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+
+import duckdb
 
 from core import Policy, compute_metrics, decide
 from core.sample import generate_dataset
@@ -24,6 +29,26 @@ def timed(fn, repeat: int) -> list[float]:
         fn()
         out.append(time.perf_counter() - start)
     return out
+
+
+def duckdb_windows(dataset, as_of: int) -> float:
+    """Revenue per company and category in the current and previous 12 months, summed in DuckDB; returns
+    the current window's grand total (to check against compute_metrics)."""
+    revenue = dataset.revenue.assign(month=dataset.revenue["month"].array.asi8)  # period ordinals
+    accounts = dataset.accounts[["account_id", "nip"]]
+    con = duckdb.connect()
+    con.register("revenue", revenue)
+    con.register("accounts", accounts)
+    frame = con.execute(
+        """SELECT a.nip, r.category,
+                  sum(CASE WHEN r.month BETWEEN $m - 11 AND $m THEN r.revenue END) AS rev_c,
+                  sum(CASE WHEN r.month BETWEEN $m - 23 AND $m - 12 THEN r.revenue END) AS rev_p
+           FROM revenue r JOIN accounts a USING (account_id)
+           GROUP BY ALL""",
+        {"m": as_of},
+    ).df()
+    con.close()
+    return float(frame["rev_c"].sum())
 
 
 def main() -> None:
@@ -45,6 +70,13 @@ def main() -> None:
     print(
         f"compute_metrics: best {min(metrics_times):.2f} s of 3 "
         f"({len(metrics.companies):,} companies, as of {metrics.as_of})"
+    )
+
+    yardstick = duckdb_windows(dataset, metrics.as_of.ordinal)
+    duck_times = timed(lambda: duckdb_windows(dataset, metrics.as_of.ordinal), 3)
+    assert round(yardstick, 2) == round(float(metrics.companies["total_revenue"].sum()), 2)
+    print(
+        f"yardstick, DuckDB {duckdb.__version__} GROUP BY company, category, window: best {min(duck_times):.2f} s of 3"
     )
 
     policy = Policy.default()
