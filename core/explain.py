@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .decide import FLAGS, REASONS, STATUSES
+from .decide import STATUSES
 from .formatting import pct as _pct
 from .formatting import pln as _pln
 from .formatting import yes_no as _yes
@@ -193,53 +193,6 @@ def near_misses(decisions: pd.DataFrame, within: float = 0.2) -> pd.DataFrame:
     picked["shortfall_pct"] = nearest[candidates]
     picked["shortfall"] = picked["shortfall_pct"] * picked["threshold"]
     return picked.sort_values("shortfall_pct", ignore_index=True)
-
-
-def _tokens(value) -> set[str]:
-    return set(str(value).split("|")) - {""}
-
-
-def compare(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
-    """Companies whose status differs between two decisions of the same metrics, with what changed."""
-    b = baseline.set_index("nip")
-    s = scenario.set_index("nip").reindex(b.index)
-    changed = b["status"].astype(str) != s["status"].astype(str)
-    b, s = b[changed], s[changed]
-    out = pd.DataFrame(
-        {
-            "nip": b.index,
-            "company_name": b["company_name"].to_numpy(),
-            "main_category": b["main_category"].to_numpy(),
-            "main_category_revenue": b["main_category_revenue"].to_numpy(),
-            "baseline": b["status"].astype(str).to_numpy(),
-            "scenario": s["status"].astype(str).to_numpy(),
-        }
-    )
-    out["change"] = np.select(
-        [out["scenario"] == "qualified", out["baseline"] == "qualified"], ["enters", "leaves"], "moves"
-    )
-    out["what_changed"] = [
-        _what_changed(b_reasons, s_reasons, b_flags, s_flags)
-        for b_reasons, s_reasons, b_flags, s_flags in zip(
-            b["reasons"], s["reasons"], b["flags"], s["flags"], strict=True
-        )
-    ]
-    rank = out["change"].map({"enters": 0, "leaves": 1, "moves": 2})
-    return (
-        out.assign(_rank=rank)
-        .sort_values(["_rank", "main_category_revenue"], ascending=[True, False])
-        .drop(columns="_rank")
-        .reset_index(drop=True)
-    )
-
-
-def _what_changed(b_reasons, s_reasons, b_flags, s_flags) -> str:
-    parts = []
-    for label, before, after, names in (("fails", b_reasons, s_reasons, REASONS), ("flag", b_flags, s_flags, FLAGS)):
-        added, removed = _tokens(after) - _tokens(before), _tokens(before) - _tokens(after)
-        parts += [f"now {label} {n}" for n in names if n in added]
-        parts += [f"no longer {label} {n}" if label == "flag" else f"now passes {n}" for n in names if n in removed]
-    return "; ".join(parts)
 
 
 def by_category(decisions: pd.DataFrame) -> pd.DataFrame:

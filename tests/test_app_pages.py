@@ -175,7 +175,7 @@ def test_whatif_lists_who_enters(sample):
     _, metrics = sample
     at = app("app_pages/whatif.py")
     at.slider(key="w:scale").set_value(50).run()
-    changes = [d for d in at.dataframe if "what_changed" in d.value.columns]
+    changes = [d for d in at.dataframe if "why" in d.value.columns]
     assert changes
     frame = changes[0].value
     baseline = decide(metrics, Policy.default())
@@ -184,7 +184,8 @@ def test_whatif_lists_who_enters(sample):
         baseline.loc[baseline["status"] == "qualified", "nip"]
     )
     assert set(frame.loc[frame["change"] == "enters", "nip"]) == entering
-    assert frame.loc[frame["change"] == "enters", "what_changed"].str.contains("now passes revenue").all()
+    # The criterion that flipped, with its figures: "revenue: … PLN ≥ … PLN — was < … PLN".
+    assert frame.loc[frame["change"] == "enters", "why"].str.match(r"revenue: .*\sPLN").all()
 
 
 # -- Data: uploads --------------------------------------------------------------------------------

@@ -7,10 +7,10 @@ import pytest
 from builders import account, dataset, growing_seller, nip
 
 from core import Policy, compute_metrics, decide
+from core.comparison import flips
 from core.explain import (
     by_category,
     checklist,
-    compare,
     compare_by_category,
     funnel,
     near_misses,
@@ -88,17 +88,19 @@ def test_near_misses_pass_everything_but_revenue_within_the_margin(metrics):
     assert near_misses(d, within=0.0).empty
 
 
-def test_compare_names_who_enters_and_leaves_and_why(metrics):
+def test_flips_name_who_enters_and_leaves_and_why(metrics):
+    # The comparison the What-if page shows (core.comparison.flips), on this file's hand-built companies.
     base = decide(metrics, Policy.default())
     lower = Policy.from_dict(
         {"categories": {"Fashion": {"company": 3_000_000}}, "criteria": {"min_positive_ratings_pct": 99.5}}
     )
-    changes = compare(base, decide(metrics, lower)).set_index("nip")
-    assert changes.loc[N[2], "change"] == "enters" and changes.loc[N[2], "what_changed"] == "now passes revenue"
+    changes = flips(base, decide(metrics, lower), Policy.default(), lower).set_index("nip")
+    assert changes.loc[N[2], "change"] == "enters" and changes.loc[N[2], "why"].startswith("revenue: ")
     assert N[3] not in changes.index  # passes revenue now, but still fails ratings
-    stricter = compare(base, decide(metrics, Policy.default().scaled(5))).set_index("nip")
-    assert stricter.loc[N[0], "change"] == "leaves" and stricter.loc[N[0], "what_changed"] == "now fails revenue"
-    assert stricter.loc[N[1], "change"] == "moves" and stricter.loc[N[1], "scenario"] == "not_qualified"
+    scaled = Policy.default().scaled(5)
+    stricter = flips(base, decide(metrics, scaled), Policy.default(), scaled).set_index("nip")
+    assert stricter.loc[N[0], "change"] == "leaves" and stricter.loc[N[0], "why"].startswith("revenue: ")
+    assert stricter.loc[N[1], "change"] == "from review" and stricter.loc[N[1], "status_b"] == "not_qualified"
 
 
 def test_counts_per_category_and_overall(metrics):

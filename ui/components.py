@@ -169,7 +169,6 @@ COLUMN_CONFIG = {
     "required": st.column_config.TextColumn("Required"),
     "source": st.column_config.TextColumn("Rule", help="published: the program page says so; assumption: our reading."),
     "change": st.column_config.TextColumn("Change", width="small"),
-    "what_changed": st.column_config.TextColumn("What changed their outcome", width="large"),
 }
 
 

@@ -15,7 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from core.comparison import compare_scenarios, flips, readable
-from core.explain import compare as explain_compare
 from core.explain import compare_by_category, status_counts
 from core.links import UI_KEYS, scenario_from_query, scenario_to_query
 from core.policy import Policy, PolicyError
@@ -390,21 +389,12 @@ def results() -> None:
         column_config={"delta": st.column_config.NumberColumn("Change", format="%+d")},
     )
 
-    changes = explain_compare(baseline, scenario)
-    enters, leaves = (changes["change"] == "enters").sum(), (changes["change"] == "leaves").sum()
     st.subheader("Who enters and who leaves")
-    st.caption(
-        f"{enters} enter, {leaves} leave, {len(changes) - enters - leaves} move between review and not qualified."
-    )
-    if changes.empty:
+    flipped = flips(baseline, scenario, Policy.default(), state.scenario_policy())
+    if flipped.empty:
         st.info("No company changes status under this scenario.")
     else:
-        components.table(
-            changes,
-            "status changes",
-            key="changes",
-            columns=["change", "company_name", "what_changed", "baseline", "scenario", "nip"],
-        )
+        flips_table(flipped, BASELINE_NAME, state.scenario_name(), key="changes")
 
 
 # -- compare -------------------------------------------------------------------------------------
@@ -484,18 +474,34 @@ def compare() -> None:
     if a == b:
         st.caption("Pick two different scenarios.")
         return
-    flipped = flips(decisions[a], decisions[b], policies[a], policies[b])
+    flips_table(flips(decisions[a], decisions[b], policies[a], policies[b]), a, b, key="wb_flips")
+
+
+def flips_table(flipped: pd.DataFrame, name_a: str, name_b: str, *, key: str) -> None:
+    """Who changes status between two scenarios, with the criterion that flipped and its figures
+    (`core.comparison.flips`), downloadable under the scenarios' own names."""
     enters, leaves = (flipped["change"] == "enters").sum(), (flipped["change"] == "leaves").sum()
     st.caption(f"{enters} enter, {leaves} leave, {len(flipped) - enters - leaves} other changes of status.")
     components.table(
         flipped,
         "flips",
-        key="wb_flips",
+        key=key,
         downloads=False,
+        # What flipped comes right after the company: in the Edit tab's narrow column the rest scrolls.
+        columns=[
+            "change",
+            "company_name",
+            "why",
+            "status_a",
+            "status_b",
+            "main_category_revenue",
+            "main_category",
+            "nip",
+        ],
         column_config={
             "status_a": st.column_config.TextColumn("Status (from)"),
             "status_b": st.column_config.TextColumn("Status (to)"),
             "why": st.column_config.TextColumn("What flipped", width="large"),
         },
     )
-    components.download_buttons(readable(flipped, a, b), "who enters and leaves", key="wb_flips")
+    components.download_buttons(readable(flipped, name_a, name_b), "who enters and leaves", key=key)
