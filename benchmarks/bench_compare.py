@@ -12,7 +12,6 @@ CPU time of this process is what the code costs (DuckDB's counts every thread it
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -25,9 +24,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's core, not an installed one
 
+from bench_engine import production_dataset  # noqa: E402 - beside this script
+
 from core import Policy, compute_metrics, decide
 from core.comparison import compare_scenarios, flips
-from core.sample import generate_dataset
 
 SCENARIOS = {
     "Published": Policy.default(),
@@ -104,14 +104,8 @@ def check_agrees(result, duck: pd.DataFrame) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--companies", type=int, default=150_000)
-    parser.add_argument("--months", type=int, default=24)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-
     start = time.perf_counter()
-    dataset = generate_dataset(companies=args.companies, seed=args.seed, months=args.months)
+    dataset = production_dataset(__doc__.splitlines()[0])
     metrics = compute_metrics(dataset)
     print(f"generated and measured {len(metrics.companies):,} companies in {time.perf_counter() - start:.1f} s")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
