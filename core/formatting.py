@@ -21,5 +21,12 @@ def pct(fraction, decimals: int = 1) -> str:
     return f"{fraction * 100:.{decimals}f}{NBSP}%"
 
 
+def excerpt(value: object, limit: int = 80) -> str:
+    """``value`` as text, cut to ``limit`` characters: every message that quotes what a user gave (a cell, a
+    key, a link) quotes it through here, so a megabyte of input can't make a megabyte of message."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def yes_no(value) -> str:
     return "yes" if bool(value) else "no"

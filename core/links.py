@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from .formatting import excerpt
 from .parameters import (
     LEVEL_SEPARATOR,
     canonical_key,
@@ -192,9 +193,8 @@ def _set(tree: dict[str, Any], key: str, value: Any) -> None:
 
 
 def _shown(key: Any) -> str:
-    text = str(key)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return excerpt(key, 80)
 
 
 def _quoted(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:37] + "...")
+    return repr(excerpt(text, 40))

@@ -30,6 +30,7 @@ import pandas as pd
 
 from core import read_xlsx
 from core.dataset import ACCOUNT_COLUMNS, REVENUE_COLUMNS, DataError, Dataset, Problem
+from core.formatting import excerpt as _excerpt
 from core.metrics import to_grosze
 from core.nip import clean_nip, nip_check_digit
 from core.policy import POLISH_QUALITY_NAMES, Policy
@@ -1025,13 +1026,6 @@ def _finish_revenue(revenue: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- problems ----------------------------------------------------------------------------------
-
-
-def _excerpt(value: Any, limit: int = 80) -> str:
-    """The value as text, cut to ``limit`` characters: every message that quotes what a file holds quotes
-    it through here, so a 100 MB cell can't make a 100 MB message (or five)."""
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _shown(value: Any) -> str | None:

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from .formatting import NBSP, pln
+from .formatting import NBSP, excerpt, pln
 
 if TYPE_CHECKING:  # pragma: no cover - type hints only; core.policy imports this module
     from .policy import Policy
@@ -350,7 +350,7 @@ def canonical_key(key: str) -> str:
         category = _CATEGORY_BY_LOWER.get(parts[1].strip().lower())
         if category is not None and parts[2].strip().lower() in THRESHOLD_KINDS:
             return f"categories.{category}.{parts[2].strip().lower()}"
-    shown = text if len(text) <= 80 else text[:77] + "..."
+    shown = excerpt(text, 80)
     raise PolicyError([f"{shown or repr(key)}: not a policy parameter"])
 
 
@@ -479,5 +479,4 @@ def _number(value: float) -> str:
 
 def _shown(value: Any) -> str:
     """A value quoted in a message, cut short: a message must not echo a megabyte back."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return excerpt(repr(value), 60)

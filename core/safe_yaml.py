@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from .formatting import excerpt
+
 MAX_CHARS = 1_000_000  # a policy file is a few kilobytes
 MAX_DEPTH = 20
 MAX_NODES = 10_000
@@ -106,5 +108,4 @@ def load(text: str) -> Any:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return excerpt(repr(value), 60)
