@@ -1,4 +1,4 @@
-"""Command line: `python -m core evaluate | policy | sample`.
+"""Command line: `python -m core evaluate | target | sweep | compare | policy | sample`.
 
 Exit codes: 0 success, 2 bad input (the problems go to stderr, never a traceback: the first
 ``LISTED_PROBLEMS`` of them, the rest counted by kind; ``--problems FILE`` writes them all as CSV).
@@ -7,19 +7,24 @@ Exit codes: 0 success, 2 bad input (the problems go to stderr, never a traceback
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections import Counter
 
 import pandas as pd
 
+from .comparison import compare_scenarios
 from .dataset import DataError
 from .decide import decide
 from .explain import by_category, path_counts, status_counts
 from .loading import load_dataset
 from .metrics import compute_metrics
+from .parameters import THRESHOLD_KINDS
 from .policy import Policy, PolicyError
+from .program import summary
 from .sample import SAMPLE_PARAMS, write_sample
+from .targets import alternatives, curve, describe_target, target
 
 EXIT_BAD_INPUT = 2
 LISTED_PROBLEMS = 50  # a terminal shows this many; the rest are counted by kind
@@ -29,17 +34,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core", description="Allegro Diamond Partners eligibility")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ev = sub.add_parser("evaluate", help="decide every company of a dataset and write the decisions file")
-    ev.add_argument("--accounts", required=True, help="accounts table (CSV, XLSX or Parquet)")
-    ev.add_argument("--revenue", help="revenue table (leave out when --accounts is a workbook with both sheets)")
-    ev.add_argument("--policy", help="policy file (YAML or JSON); default: the published policy")
-    ev.add_argument("--as-of", help="as-of month YYYY-MM; default: the latest month in the revenue table")
+    ev = _data_parser(sub, "evaluate", "decide every company of a dataset and write the decisions file")
     ev.add_argument("--out", help="decisions CSV to write; default: standard output")
-    ev.add_argument(
-        "--problems",
-        metavar="FILE",
-        help="on bad input, write every problem found to this CSV file (file, row, column, value, problem)",
-    )
+
+    tg = _data_parser(sub, "target", "which value of one threshold gives exactly N qualified companies in a category")
+    tg.add_argument("--category", required=True, help="the main category, as the published table spells it")
+    tg.add_argument("--count", type=int, required=True, help="the number of qualified companies wanted")
+    tg.add_argument("--threshold", choices=THRESHOLD_KINDS, default="company", help="which threshold to move")
+    tg.add_argument("--json", action="store_true", help="print one JSON object instead of a sentence")
+
+    sw = _data_parser(sub, "sweep", "write a threshold curve: qualified companies at every step of one threshold")
+    sw.add_argument("--category", required=True, help="the main category, as the published table spells it")
+    sw.add_argument("--threshold", choices=THRESHOLD_KINDS, default="company", help="which threshold to move")
+    sw.add_argument("--out", help="curve CSV to write; default: standard output")
+
+    cp = _data_parser(sub, "compare", "qualified companies per category under the baseline and each policy", many=True)
+    cp.add_argument("--out", required=True, help="CSV to write: category, baseline, then a column per scenario")
 
     sub.add_parser("policy", help="print the default (published) policy as YAML")
 
@@ -50,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
-        if args.command == "evaluate":
-            return _evaluate(args)
+        if args.command in COMMANDS:
+            return COMMANDS[args.command](args)
         if args.command == "policy":
             sys.stdout.write(Policy.default().to_yaml())
             return 0
@@ -67,10 +77,38 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_BAD_INPUT
 
 
-def _evaluate(args: argparse.Namespace) -> int:
-    policy = Policy.load(args.policy) if args.policy else Policy.default()
+def _data_parser(sub, name: str, help_text: str, many: bool = False) -> argparse.ArgumentParser:
+    """A command reading a dataset (and a policy, or several with ``many``)."""
+    parser = sub.add_parser(name, help=help_text)
+    parser.add_argument("--accounts", required=True, help="accounts table (CSV, XLSX or Parquet)")
+    parser.add_argument("--revenue", help="revenue table (leave out when --accounts is a workbook with both sheets)")
+    if many:
+        parser.add_argument(
+            "--policy", action="append", required=True, help="a scenario's policy file (YAML or JSON); repeat it"
+        )
+    else:
+        parser.add_argument("--policy", help="policy file (YAML or JSON); default: the published policy")
+    parser.add_argument("--as-of", help="as-of month YYYY-MM; default: the latest month in the revenue table")
+    parser.add_argument(
+        "--problems",
+        metavar="FILE",
+        help="on bad input, write every problem found to this CSV file (file, row, column, value, problem)",
+    )
+    return parser
+
+
+def _metrics(args: argparse.Namespace, policy: Policy):
     dataset = load_dataset(args.accounts, args.revenue, policy)
-    metrics = compute_metrics(dataset, args.as_of)
+    return compute_metrics(dataset, args.as_of)
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    return Policy.load(args.policy) if args.policy else Policy.default()
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    policy = _policy(args)
+    metrics = _metrics(args, policy)
     decisions = decide(metrics, policy)
     decisions.to_csv(args.out or sys.stdout, index=False)  # the contract's columns come first
     # The summary goes wherever the decisions don't, so a pipe gets clean CSV.
@@ -93,12 +131,58 @@ def _print_summary(decisions: pd.DataFrame, metrics, policy: Policy, stream) -> 
     print(table.to_string(index=False), file=stream)
 
 
+def _target(args: argparse.Namespace) -> int:
+    policy = _policy(args)
+    metrics = _metrics(args, policy)
+    answer = target(metrics, policy, args.category, args.count, args.threshold)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        return 0
+    print(describe_target(answer))
+    if not answer.reachable:
+        for other in alternatives(metrics, policy, answer.category, args.count, args.threshold):
+            print(f"  instead: {describe_target(other)}")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    policy = _policy(args)
+    steps = curve(_metrics(args, policy), policy, args.category, args.threshold)
+    steps.to_csv(args.out or sys.stdout, index=False)
+    if args.out:
+        print(f"wrote {len(steps)} steps of the {args.threshold} threshold curve to {args.out}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    policies = [Policy.load(path) for path in args.policy]
+    baseline = Policy.default()
+    metrics = _metrics(args, baseline)
+    base_decisions = decide(metrics, baseline)
+    decisions = {BASELINE_COLUMN: base_decisions}
+    for path, policy in zip(args.policy, policies, strict=True):
+        if policy.name in decisions:
+            raise ValueError(f"{path}: two scenarios are named {policy.name!r}; give each its own name")
+        decisions[policy.name] = decide(metrics, policy)
+    result = compare_scenarios(decisions, BASELINE_COLUMN)
+    table = result.qualified_by_category[["category", *decisions]]
+    table.to_csv(args.out, index=False)
+    print(f"wrote qualified companies per category for {len(policies)} scenario(s) to {args.out}")
+    for policy in policies:
+        print(summary(base_decisions, decisions[policy.name], baseline, policy, policy.name))
+    return 0
+
+
 def _sample(args: argparse.Namespace) -> int:
     if args.companies < 1:
         raise ValueError("--companies must be at least 1")
     write_sample(args.out, companies=args.companies, seed=args.seed)
     print(f"wrote {args.companies} companies to {args.out}")
     return 0
+
+
+COMMANDS = {"evaluate": _evaluate, "target": _target, "sweep": _sweep, "compare": _compare}
+BASELINE_COLUMN = "baseline"
 
 
 def _report_problems(error: DataError, path: str | None) -> None:

@@ -10,6 +10,8 @@ Comparisons follow rules.md §7:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -83,63 +85,139 @@ def _lerp(a: float, b: float, t: float) -> float:
     return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
 
 
-def decide(metrics: Metrics, policy: Policy) -> pd.DataFrame:
-    """One row per company: the decision columns of rules.md §5, then each criterion's inputs and outcome."""
+@dataclass(frozen=True, eq=False)
+class Gates:
+    """What a decision needs that no threshold moves, for one dataset, month and policy: each company's
+    main category, its exact main-category revenue, whether its main-category growth beats the peer
+    benchmark, the quality and growth gates and the flags. `decide` computes it once per policy; a threshold
+    curve or a target search (`core.targets`) reuses it and only compares revenue with thresholds."""
+
+    category: np.ndarray  # main category code (published order); -1 without a main category
+    main_grosze: np.ndarray  # revenue in the main category over C, whole grosze
+    benchmark: np.ndarray  # the main category's peer benchmark (NaN without one)
+    growth_above: np.ndarray  # main-category growth above the benchmark: the conditional path's own test
+    business_ok: np.ndarray
+    ratings_ok: np.ndarray
+    quality_main_ok: np.ndarray
+    other_rank: np.ndarray
+    quality_other_ok: np.ndarray
+    history_ok: np.ndarray
+    growth_rule_ok: np.ndarray
+    gates_ok: np.ndarray
+    flag_masks: tuple[np.ndarray, ...]
+    flag_code: np.ndarray
+
+    @property
+    def has_main(self) -> np.ndarray:
+        return self.category >= 0
+
+    @property
+    def eligible(self) -> np.ndarray:
+        """Passes every gate and raises no flag: qualified as soon as one revenue path passes."""
+        return self.gates_ok & (self.flag_code == 0)
+
+
+def _limit(value: float) -> float:
+    return round(float(value), DECIMALS)
+
+
+def gates(metrics: Metrics, policy: Policy) -> Gates:
+    """The threshold-free part of the decision (see `Gates`)."""
     c = metrics.companies
-    n = len(c)
-    cat = c["main_category"].cat.codes.to_numpy()  # -1: no main category
-    has_main = cat >= 0
+    cat = c["main_category"].cat.codes.to_numpy()
+    benchmark = np.append(peer_benchmarks(metrics, policy), np.nan)[cat]  # index -1 picks the NaN
+    main_growth = c["main_category_growth"].to_numpy(float)
+
+    rank = policy.level_rank()
+    other_rank = _lowest_other_rank(metrics, rank)
+    business_ok = c["business_account"].to_numpy(bool)
+    # Ratings and problem rates are compared as read, not rounded: the loader gives the float nearest the
+    # written decimal, as the policy does, so equal decimals are equal floats. The limits, like every decimal
+    # limit here, are taken to 9 decimals.
+    ratings_ok = c["positive_ratings_pct"].to_numpy(float) >= _limit(policy.criteria.min_positive_ratings_pct)
+    quality_main_ok = _ranks(c["quality_main"], rank) >= rank[policy.criteria.min_quality_main]
+    quality_other_ok = other_rank >= rank[policy.criteria.min_quality_other]  # +inf where there is no other account
+    history_ok = c["total_prev_revenue"].to_numpy(float) > 0
+    growth_rule_ok = (c["growth"].to_numpy(float) > _limit(policy.growth.min_yoy_growth)) & (
+        c["growing_quarters"].to_numpy() >= policy.growth.min_growing_quarters
+    )
+    f = policy.flags
+    flag_masks = (
+        c["suspended"].to_numpy(bool),
+        c["transaction_problem_rate"].to_numpy(float) > _limit(f.max_transaction_problem_rate),
+        c["exportable_share"].to_numpy(float) < _limit(f.min_exportable_share),
+        c["new_condition_share"].to_numpy(float) < _limit(f.min_new_condition_share),
+    )
+    return Gates(
+        category=cat,
+        main_grosze=metrics.main_revenue_grosze,
+        benchmark=benchmark,
+        growth_above=(cat >= 0) & (main_growth > benchmark),  # NaN compares False
+        business_ok=business_ok,
+        ratings_ok=ratings_ok,
+        quality_main_ok=quality_main_ok,
+        other_rank=other_rank,
+        quality_other_ok=quality_other_ok,
+        history_ok=history_ok,
+        growth_rule_ok=growth_rule_ok,
+        gates_ok=business_ok & ratings_ok & quality_main_ok & quality_other_ok & history_ok & growth_rule_ok,
+        flag_masks=flag_masks,
+        flag_code=_bits(list(flag_masks)),
+    )
+
+
+def threshold_grosze(policy: Policy) -> dict[str, np.ndarray]:
+    """Each kind's thresholds per category (published order) in whole grosze."""
+    thresholds = policy.thresholds_frame()
+    return {kind: to_grosze(thresholds[kind].to_numpy(float)) for kind in ("company", "conditional", "brand")}
+
+
+def revenue_paths(
+    metrics: Metrics, g: Gates, company: np.ndarray, conditional: np.ndarray, brand: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which companies pass the standard, the conditional and the brand path, given each kind's thresholds
+    per category in grosze: three vectorised comparisons of exact integers."""
+    cat = np.maximum(g.category, 0)  # -1 (no main category) picks category 0; has_main masks it out
+    standard = g.has_main & (g.main_grosze >= company[cat])
+    conditional_ok = g.growth_above & (g.main_grosze >= conditional[cat])
+    b = metrics.brand_accounts
+    passing = b["grosze"].to_numpy() >= brand[b["category_code"].to_numpy()]
+    brand_ok = np.bincount(b["company"].to_numpy()[passing], minlength=len(g.category)) > 0
+    return standard, conditional_ok, brand_ok
+
+
+def decide(metrics: Metrics, policy: Policy, threshold_free: Gates | None = None) -> pd.DataFrame:
+    """One row per company: the decision columns of rules.md §5, then each criterion's inputs and outcome.
+
+    ``threshold_free`` is `gates(metrics, policy)` when the caller already has it (it depends on the policy's
+    criteria, growth rule, flags and peer percentile, never on a threshold)."""
+    c = metrics.companies
+    g = threshold_free if threshold_free is not None else gates(metrics, policy)
+    cat = g.category
+    has_main = g.has_main
 
     def by_main_category(values: np.ndarray) -> np.ndarray:
         return np.append(values, np.nan)[cat]  # index -1 picks the NaN
-
-    def limit(value: float) -> float:
-        return round(float(value), DECIMALS)
 
     thresholds = policy.thresholds_frame()
     company_thr = by_main_category(thresholds["company"].to_numpy(float))
     conditional_thr = by_main_category(thresholds["conditional"].to_numpy(float))
     brand_thr = by_main_category(thresholds["brand"].to_numpy(float))
-    benchmark = by_main_category(peer_benchmarks(metrics, policy))
-    # In whole grosze; index -1 (no main category) picks the last category, and has_main masks it out.
-    company_grosze = to_grosze(thresholds["company"].to_numpy(float))[cat]
-    conditional_grosze = to_grosze(thresholds["conditional"].to_numpy(float))[cat]
+    grosze = threshold_grosze(policy)
+    company_grosze = grosze["company"][cat]  # index -1 picks the last category; has_main masks it out
 
     main_rev = c["main_category_revenue"].to_numpy(float)
-    main_grosze = metrics.main_revenue_grosze
-    main_growth = c["main_category_growth"].to_numpy(float)
-    standard = has_main & (main_grosze >= company_grosze)
-    conditional = has_main & (main_grosze >= conditional_grosze) & (main_growth > benchmark)  # NaN compares False
-
-    brand, brand_best = _brand_path(metrics, thresholds["brand"].to_numpy(float), n)
+    main_grosze = g.main_grosze
+    standard, conditional, brand = revenue_paths(metrics, g, grosze["company"], grosze["conditional"], grosze["brand"])
+    brand_best = _best_brand_accounts(metrics, thresholds["brand"].to_numpy(float), len(c))
     revenue_ok = standard | conditional | brand
 
-    rank = policy.level_rank()
-    quality_main_rank = _ranks(c["quality_main"], rank)
-    other_rank = _lowest_other_rank(metrics, rank)
-    min_other = rank[policy.criteria.min_quality_other]
-
-    business_ok = c["business_account"].to_numpy(bool)
-    # Ratings and problem rates are compared as read, not rounded: the loader gives the float nearest the
-    # written decimal, as the policy does, so equal decimals are equal floats. The limits, like every decimal
-    # limit here, are taken to 9 decimals.
-    ratings_ok = c["positive_ratings_pct"].to_numpy(float) >= limit(policy.criteria.min_positive_ratings_pct)
-    quality_main_ok = quality_main_rank >= rank[policy.criteria.min_quality_main]
-    quality_other_ok = other_rank >= min_other  # +inf where there is no other account
-    history_ok = c["total_prev_revenue"].to_numpy(float) > 0
-    growth_rule_ok = (c["growth"].to_numpy(float) > limit(policy.growth.min_yoy_growth)) & (
-        c["growing_quarters"].to_numpy() >= policy.growth.min_growing_quarters
-    )
-    gates_ok = business_ok & ratings_ok & quality_main_ok & quality_other_ok & history_ok & growth_rule_ok
-
-    f = policy.flags
-    flag_masks = [
-        c["suspended"].to_numpy(bool),
-        c["transaction_problem_rate"].to_numpy(float) > limit(f.max_transaction_problem_rate),
-        c["exportable_share"].to_numpy(float) < limit(f.min_exportable_share),
-        c["new_condition_share"].to_numpy(float) < limit(f.min_new_condition_share),
-    ]
-    flag_code = _bits(flag_masks)
+    business_ok, ratings_ok = g.business_ok, g.ratings_ok
+    quality_main_ok, quality_other_ok = g.quality_main_ok, g.quality_other_ok
+    history_ok, growth_rule_ok, gates_ok = g.history_ok, g.growth_rule_ok, g.gates_ok
+    flag_masks, flag_code, other_rank = g.flag_masks, g.flag_code, g.other_rank
+    main_growth = c["main_category_growth"].to_numpy(float)
+    benchmark = g.benchmark
 
     reason_code = _bits(
         [
@@ -233,29 +311,22 @@ def _lowest_other_rank(metrics: Metrics, rank: dict[str, int]) -> np.ndarray:
     return np.where(levels.to_numpy(bool), ranks, np.inf).min(axis=1)
 
 
-def _brand_path(metrics: Metrics, brand_by_category: np.ndarray, n: int) -> tuple[np.ndarray, dict]:
-    """Which companies pass on a Brand Zone account, and each company's best such account.
-
-    The best account is the one closest to (or furthest over) its own category's brand threshold,
-    which is what a sales person wants to see.
-    """
+def _best_brand_accounts(metrics: Metrics, brand_by_category: np.ndarray, n: int) -> dict:
+    """Each company's best Brand Zone account: the one closest to (or furthest over) its own category's brand
+    threshold, which is what a sales person wants to see."""
     b = metrics.brand_accounts
     category_code = b["category_code"].to_numpy()
     threshold = brand_by_category[category_code]
     revenue = b["revenue"].to_numpy(float)
     company = b["company"].to_numpy()
-    passes = np.zeros(n, bool)
-    np.logical_or.at(passes, company, b["grosze"].to_numpy() >= to_grosze(brand_by_category)[category_code])
-
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(threshold > 0, revenue / threshold, np.inf)
     picked = first_per_group(np.lexsort((-ratio, company)), company)
     best_row = np.full(n, -1)  # row of b, -1 without a Brand Zone account
     best_row[company[picked]] = picked
-    best = {
+    return {
         "account_id": pd.Categorical.from_codes(best_row, categories=pd.Index(b["account_id"].astype(str))),
         "category": pd.Categorical.from_codes(np.append(category_code, -1)[best_row], categories=pd.Index(CATEGORIES)),
         "revenue": np.append(revenue, np.nan)[best_row],
         "threshold": np.append(threshold, np.nan)[best_row],
     }
-    return passes, best

@@ -30,3 +30,21 @@ def excerpt(value: object, limit: int = 80) -> str:
 
 def yes_no(value) -> str:
     return "yes" if bool(value) else "no"
+
+
+def count(n) -> str:
+    """2400 -> '2 400' (companies, partners, steps)."""
+    return f"{int(n):,}".replace(",", NBSP)
+
+
+def pln_short(value) -> str:
+    """31234567 -> '31.2 mln PLN', for sentences and slide text where the last złoty does not matter."""
+    if value is None or pd.isna(value):
+        return "—"
+    if abs(value) >= 1_000_000_000:
+        return f"{value / 1_000_000_000:.2f}{NBSP}mld{NBSP}PLN"
+    if abs(value) >= 1_000_000:
+        return f"{value / 1_000_000:.1f}{NBSP}mln{NBSP}PLN"
+    if abs(value) >= 1_000:
+        return f"{value / 1_000:.0f}{NBSP}tys.{NBSP}PLN"
+    return pln(value)
