@@ -4,7 +4,7 @@ library, compare scenarios side by side, share it by link or as a policy file.""
 import streamlit as st
 
 from core.policy import CATEGORIES
-from ui import controls, workbench
+from ui import controls, decision_support, workbench
 
 st.title("What-if scenarios")
 st.caption(
@@ -16,7 +16,9 @@ workbench.read_link()
 workbench.scenario_header()
 with st.container():  # always there, so a note coming or going never shifts (and resets) the tabs below
     controls.notes()
-edit, library, side_by_side = st.tabs(["Edit", "Library and files", "Compare"])
+edit, targets, program, library, side_by_side = st.tabs(
+    ["Edit", "Curves and targets", "Program", "Library and files", "Compare"]
+)
 
 with edit:
     left, results = st.columns([5, 6], gap="large")
@@ -39,6 +41,12 @@ with edit:
 
     with results:
         workbench.results()
+
+with targets:
+    decision_support.curves_and_targets()
+
+with program:
+    decision_support.program()
 
 with library:
     workbench.file_controls()

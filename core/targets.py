@@ -439,3 +439,13 @@ def describe_target(answer: Target) -> str:
         f"{head}: any value {span} gives exactly {answer.count} qualified companies "
         f"(this threshold can give {answer.min_count} to {answer.max_count})."
     )
+
+
+def scaled_policy(policy: Policy, factor: float) -> Policy:
+    """Every threshold multiplied by ``factor`` and taken to the grosz the way `decide` takes it (so the policy
+    decides exactly as the factor did in `scaled_count`), for applying a common-scale answer."""
+    data = policy.to_dict()
+    for thresholds in data["categories"].values():
+        for kind in THRESHOLD_KINDS:
+            thresholds[kind] = int(to_grosze(np.array([thresholds[kind] * factor]))[0]) / 100
+    return Policy.from_dict(data)

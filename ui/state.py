@@ -25,7 +25,7 @@ import streamlit as st
 
 from core.bounded import Budget, load_dataset_bounded, warm_up
 from core.dataset import DataError, Dataset, Problem
-from core.decide import decide
+from core.decide import Gates, decide, gates
 from core.metrics import Metrics, compute_metrics
 from core.parameters import THRESHOLD_KINDS
 from core.policy import Policy, PolicyError
@@ -73,6 +73,13 @@ def metrics_for(fingerprint: str, as_of: str | None, _dataset: Dataset) -> Metri
 def baseline_decisions_for(fingerprint: str, as_of: str | None, _dataset: Dataset) -> pd.DataFrame:
     """The decision under the published policy, once per dataset content and month."""
     return decide(metrics_for(fingerprint, as_of, _dataset), Policy.default())
+
+
+@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
+def gates_under_for(fingerprint: str, as_of: str | None, gates_json: str, _dataset: Dataset) -> Gates:
+    """The threshold-free part of a decision (`core.decide.gates`), once per policy apart from its thresholds:
+    a curve or a target search on any threshold reuses it."""
+    return gates(metrics_for(fingerprint, as_of, _dataset), Policy.model_validate_json(gates_json))
 
 
 @st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
@@ -294,6 +301,18 @@ def decisions_under(policy: Policy) -> pd.DataFrame:
     return decisions_under_for(ds.fingerprint, as_of(), policy.model_dump_json(), ds)
 
 
+def gates_under(policy: Policy) -> Gates:
+    """`gates` for ``policy``, cached under the policy with the published thresholds (they play no part)."""
+    ds = dataset()
+    key = Policy.from_dict({**policy.to_dict(), "categories": Policy.default().to_dict()["categories"]})
+    return gates_under_for(ds.fingerprint, as_of(), key.model_dump_json(), ds)
+
+
+def status_total(policy: Policy, status: str = "qualified") -> int:
+    """How many companies have ``status`` under ``policy``."""
+    return int((decisions_under(policy)["status"] == status).sum())
+
+
 def decisions_for(which: str) -> tuple[pd.DataFrame, Policy]:
     """(decisions, policy) under ``"scenario"`` or ``"baseline"``."""
     if which == "baseline":
@@ -354,6 +373,17 @@ def _drop_widgets() -> None:
     for key in [k for k in ss if isinstance(k, str) and k.startswith(WIDGET_PREFIX)]:
         del ss[key]
     refresh_table()
+
+
+def apply_policy(policy: Policy, text: str) -> None:
+    """Make ``policy`` (a full, already scaled policy, e.g. a target search's answer) the scenario at scale
+    100 %, re-create every control from it and leave ``text`` as a note. The name and description stay."""
+    ss = _state()
+    ss[SCENARIO] = policy.to_dict()
+    ss[SCALE] = 100
+    _drop_widgets()
+    scenario_changed()
+    note("info", text)
 
 
 def reset_scenario() -> None:

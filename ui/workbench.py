@@ -20,7 +20,7 @@ from core.links import UI_KEYS, scenario_from_query, scenario_to_query
 from core.policy import Policy, PolicyError
 from core.scenario import BASELINE_NAME, Scenario
 from core.scenario_store import ENV_VAR, ScenarioStore, StoreError
-from ui import charts, components, state
+from ui import charts, components, decision_support, state
 
 MAX_COMPARED = 4
 CURRENT = "(the scenario being edited)"
@@ -389,8 +389,9 @@ def results() -> None:
         column_config={"delta": st.column_config.NumberColumn("Change", format="%+d")},
     )
 
-    st.subheader("Who enters and who leaves")
     flipped = flips(baseline, scenario, Policy.default(), state.scenario_policy())
+    decision_support.summary_text(scenario, state.scenario_policy(), flipped)
+    st.subheader("Who enters and who leaves")
     if flipped.empty:
         st.info("No company changes status under this scenario.")
     else:

@@ -1,0 +1,122 @@
+"""Figures for the decision-support views (issue 9): the threshold curve and the program view. Plain functions
+from frames to figures, like ui/charts.py, whose shared look and colours they use."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.formatting import count, pct, pln
+from ui.charts import BASELINE_COLOR, SCENARIO_COLOR, THRESHOLD_COLORS, THRESHOLD_LABELS, _layout
+
+MAX_STEPS = 1_500  # a curve sends at most this many steps to the browser, those around the current value
+
+
+def drawn_steps(steps: pd.DataFrame, current: float) -> tuple[pd.DataFrame, bool]:
+    """The steps to draw: all of them, or the MAX_STEPS around the one holding ``current`` (bounded data
+    whatever the number of companies; the CSV download keeps every step). Returns (steps, thinned)."""
+    if len(steps) <= MAX_STEPS:
+        return steps, False
+    at = int(np.searchsorted(steps["threshold"].to_numpy(), current, side="right")) - 1
+    first = min(max(0, at - MAX_STEPS // 2), len(steps) - MAX_STEPS)
+    return steps.iloc[first : first + MAX_STEPS], True
+
+
+def threshold_curve(steps: pd.DataFrame, kind: str, category: str, *, baseline: float, current: float) -> go.Figure:
+    """Qualified companies (left axis) and their share of the category's revenue (right axis) as the threshold
+    moves: the exact step function, with the baseline's and the scenario's values marked."""
+    shown, _ = drawn_steps(steps, current)
+    # Each step drawn from its first value to its last; the hover names who drops out just above it.
+    x = np.column_stack([shown["threshold"], shown["up_to"]]).ravel()
+    y = np.repeat(shown["qualified"].to_numpy(), 2)
+    share = np.repeat(shown["revenue_share"].to_numpy(), 2)
+    leaves = np.repeat(shown["leaves_above"].fillna("").astype(str).to_numpy(), 2)
+    hover = [
+        f"{pln(a)} … {pln(b)}: {count(q)} qualify" + (f"<br>above it, {name} drops out" if name else "")
+        for a, b, q, name in zip(
+            np.repeat(shown["threshold"].to_numpy(), 2),
+            np.repeat(shown["up_to"].to_numpy(), 2),
+            y,
+            leaves,
+            strict=True,
+        )
+    ]
+    # Company names are user data: the hover shows them as text (plotly escapes nothing in hovertemplate,
+    # so the names go through `text` with no template markup of ours around them).
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            line=dict(color=THRESHOLD_COLORS[kind], width=3),
+            name="Qualified companies",
+            hovertext=[_plain(h) for h in hover],
+            hoverinfo="text",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=share * 100,
+            mode="lines",
+            line=dict(color=SCENARIO_COLOR, width=2, dash="dot"),
+            name="Their share of the category's revenue",
+            yaxis="y2",
+            hoverinfo="skip",
+        )
+    )
+    for value, label, color in ((baseline, "published", BASELINE_COLOR), (current, "scenario", SCENARIO_COLOR)):
+        fig.add_vline(x=value, line=dict(color=color, width=2, dash="dash"))
+        fig.add_annotation(
+            x=value,
+            y=1,
+            yref="paper",
+            text=f"{label}: {pln(value)}",
+            showarrow=False,
+            yanchor="bottom",
+            font=dict(color=color, size=14),
+        )
+    top = float(shown["threshold"].iloc[-1]) if len(shown) > 1 else float(shown["up_to"].iloc[-1])
+    right = max(top, current, baseline) * 1.15
+    fig.update_xaxes(title=f"{THRESHOLD_LABELS[kind]}, PLN", range=[float(shown["threshold"].iloc[0]), right])
+    fig.update_yaxes(title="Qualified companies", rangemode="tozero", tickformat=",d")
+    fig.update_layout(
+        yaxis2=dict(title="Share of revenue, %", overlaying="y", side="right", rangemode="tozero", showgrid=False),
+        hovermode="closest",
+    )
+    return _layout(fig, f"{category}: qualified companies as the {kind} threshold moves", 460)
+
+
+def _plain(text: str) -> str:
+    """Plotly renders a few HTML tags in hover text: escape everything but our own line break."""
+    import html
+
+    return "<br>".join(html.escape(part) for part in text.split("<br>"))
+
+
+def program_shares(view: pd.DataFrame) -> go.Figure:
+    """Per category: the partners' share of its companies beside their share of its revenue."""
+    rows = view[view["category"] != "All categories"].iloc[::-1]
+    fig = go.Figure()
+    for column, label, color in (
+        ("partners_share", "Share of the category's companies", BASELINE_COLOR),
+        ("revenue_share", "Share of the category's revenue", SCENARIO_COLOR),
+    ):
+        values = rows[column].fillna(0).to_numpy(float) * 100
+        fig.add_trace(
+            go.Bar(
+                y=rows["category"],
+                x=values,
+                orientation="h",
+                name=label,
+                marker_color=color,
+                text=[pct(v / 100) for v in values],
+                textposition="outside",
+                hovertemplate="%{y}: %{text}<extra>" + label + "</extra>",
+            )
+        )
+    fig.update_xaxes(title="% of the category", rangemode="tozero")
+    fig.update_layout(barmode="group", bargap=0.25)
+    return _layout(fig, "Partners: their share of companies and of revenue, per category", 140 + 40 * len(rows))
