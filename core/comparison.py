@@ -176,7 +176,9 @@ FLIP_LABELS = {
 }
 
 
-def flips(a: pd.DataFrame, b: pd.DataFrame, policy_a: Policy, policy_b: Policy) -> pd.DataFrame:
+def flips(
+    a: pd.DataFrame, b: pd.DataFrame, policy_a: Policy, policy_b: Policy, limit: int | None = None
+) -> pd.DataFrame:
     """Every company whose status differs between decisions ``a`` and ``b`` (made with ``policy_a`` and
     ``policy_b``), largest main-category revenue first.
 
@@ -187,6 +189,8 @@ def flips(a: pd.DataFrame, b: pd.DataFrame, policy_a: Policy, policy_b: Policy) 
     in ``b`` with its actual value and requirement, then how it was in ``a``, e.g.
     ``revenue: 2 902 294 PLN < 3 000 000 PLN — was ≥ 2 900 000 PLN``. ``a`` is the reference ("was").
     Plain columns (text and numbers), ready for a download; `readable` gives it people's column names.
+    With ``limit``, only the first ``limit`` rows get their ``why`` (the rest an empty text): a page showing
+    the largest changes then builds a sentence for those alone, and its download calls again without it.
     """
     status_a = _codes(a["status"], STATUSES)
     status_b = _codes(b["status"], STATUSES)
@@ -209,20 +213,24 @@ def flips(a: pd.DataFrame, b: pd.DataFrame, policy_a: Policy, policy_b: Policy) 
         "",
     )
     revenue = pick("main_category_revenue").astype(float)
+    nip = pick("nip")
+    order = np.lexsort((nip.astype(str), -np.nan_to_num(revenue, nan=-np.inf)))
+    explained = order if limit is None else order[:limit]
+    why = np.full(len(order), "", dtype=object)
+    why[explained] = _reasons_why(a, b, ra[explained], rb[explained], policy_a, policy_b)
     out = pd.DataFrame(
         {
             "change": change.astype(object),
             "company_name": pick("company_name"),
-            "nip": pick("nip"),
+            "nip": nip,
             "main_category": pick("main_category"),
             "main_category_revenue": revenue,
             "status_a": labels[sa],
             "status_b": labels[sb],
-            "why": _reasons_why(a, b, ra, rb, policy_a, policy_b),
+            "why": why,
         }
     )
     out["main_category"] = out["main_category"].where(out["main_category"].notna(), None)
-    order = np.lexsort((out["nip"].astype(str).to_numpy(), -np.nan_to_num(revenue, nan=-np.inf)))
     return out.iloc[order].reset_index(drop=True)
 
 

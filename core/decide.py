@@ -124,7 +124,7 @@ def _limit(value: float) -> float:
 def gates(metrics: Metrics, policy: Policy) -> Gates:
     """The threshold-free part of the decision (see `Gates`)."""
     c = metrics.companies
-    cat = c["main_category"].cat.codes.to_numpy()
+    cat = c["main_category"].cat.codes.to_numpy(np.int64)
     benchmark = np.append(peer_benchmarks(metrics, policy), np.nan)[cat]  # index -1 picks the NaN
     main_growth = c["main_category_growth"].to_numpy(float)
 

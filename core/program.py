@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .comparison import flips
-from .decide import STATUSES
+from .decide import PATHS, STATUSES
 from .formatting import count, pct, pln, pln_short
 from .metrics import Metrics
 from .policy import CATEGORIES, Policy
@@ -35,7 +34,7 @@ PROGRAM_COLUMNS = [
 
 def _qualified(decisions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Each company's main category code (-1 none) and whether it is qualified (a partner)."""
-    cat = decisions["main_category"].cat.codes.to_numpy()
+    cat = decisions["main_category"].cat.codes.to_numpy(np.int64)
     return cat, decisions["status"].cat.codes.to_numpy() == _QUALIFIED
 
 
@@ -99,47 +98,90 @@ def _top_revenue(cat: np.ndarray, revenue: np.ndarray, n: int) -> np.ndarray:
 
 
 def summary(
-    baseline: pd.DataFrame,
-    scenario: pd.DataFrame,
-    base_policy: Policy,
-    policy: Policy,
-    name: str = "The scenario",
-    flipped: pd.DataFrame | None = None,
+    baseline: pd.DataFrame, scenario: pd.DataFrame, base_policy: Policy, policy: Policy, name: str = "The scenario"
 ) -> str:
     """One paragraph a manager can paste into a slide, from the numbers only: what the scenario changes, how
-    many partners it adds or removes (by path), the revenue they cover, and where and why others leave. E.g.
-    "Lowering Fashion's company threshold by 20 % adds 14 partners (9 on the standard path), covering
-    31,2 mln PLN more revenue; 3 leave elsewhere: 2 in Beauty (revenue), 1 in Toys (growth)."
+    many partners it adds or removes (by path), where and why they leave, and the revenue the program covers.
+    E.g. "Lowering Fashion's company threshold by 20 % adds 14 partners (9 on the standard path, 5 on the
+    conditional path) and removes 3: 2 in Kids for revenue, 1 in Toys for growth. The program goes from 121
+    to 132 partners (+11), covering 31.2 mln PLN more revenue (1.48 mld PLN in all, +2.2 %)."
+
+    Both frames are `decide`'s for the same metrics (the same companies in the same order); every figure is
+    a vectorised count over them.
     """
-    flipped = flipped if flipped is not None else flips(baseline, scenario, base_policy, policy)
+    if len(baseline) != len(scenario) or not baseline["nip"].array.equals(scenario["nip"].array):
+        raise ValueError("the summary compares two decisions of the same companies (the same metrics)")
     what = _what_changes(base_policy, policy, name)
-    enters = flipped[flipped["change"] == "enters"]
-    leaves = flipped[flipped["change"] == "leaves"]
+    cat, partner = _qualified(scenario)
     _, base_partner = _qualified(baseline)
-    _, partner = _qualified(scenario)
-    net = int(partner.sum()) - int(base_partner.sum())
-    covered = float(scenario["main_category_revenue"].to_numpy(float)[partner].sum())
+    enters, leaves = partner & ~base_partner, base_partner & ~partner
+    revenue = scenario["main_category_revenue"].to_numpy(float)
+    covered = float(revenue[partner].sum())
     base_covered = float(baseline["main_category_revenue"].to_numpy(float)[base_partner].sum())
     delta = covered - base_covered
+    n_now, n_before = int(partner.sum()), int(base_partner.sum())
 
-    if enters.empty and leaves.empty:
+    if not enters.any() and not leaves.any():
         return (
-            f"{what} changes no company's status: the program keeps {count(int(partner.sum()))} partners covering "
+            f"{what} changes no company's status: the program keeps {_partners(n_now)} covering "
             f"{pln_short(covered)} of revenue."
         )
     moves = []
-    if len(enters):
-        paths = _paths_of(scenario, enters)
-        moves.append(f"adds {_partners(len(enters))}" + (f" ({paths})" if paths else ""))
-    if len(leaves):
-        moves.append(f"removes {count(len(leaves))}" if moves else f"removes {_partners(len(leaves))}")
-        moves[-1] += f": {_where_and_why(leaves)}"
+    if enters.any():
+        path = scenario["path"].cat.codes.to_numpy(np.int64)[enters]
+        by_path = np.bincount(path, minlength=len(PATHS))
+        paths = ", ".join(
+            f"{count(int(by_path[i]))} on the {PATHS[i]} path"
+            for i in np.argsort(-by_path, kind="stable")
+            if by_path[i] and PATHS[i]
+        )
+        moves.append(f"adds {_partners(int(enters.sum()))}" + (f" ({paths})" if paths else ""))
+    if leaves.any():
+        n = int(leaves.sum())
+        moves.append(
+            (f"removes {count(n)}" if moves else f"removes {_partners(n)}")
+            + f": {_where_and_why(scenario, cat, leaves)}"
+        )
     direction = "more" if delta >= 0 else "less"
     return (
-        f"{what} {' and '.join(moves)}. The program goes from {count(int(base_partner.sum()))} to "
-        f"{count(int(partner.sum()))} partners ({_signed(net)}), covering {pln_short(abs(delta))} {direction} "
-        f"revenue ({pln_short(covered)} in all, {_signed_pct(delta, base_covered)})."
+        f"{what} {' and '.join(moves)}. The program goes from {count(n_before)} to {count(n_now)} partners "
+        f"({_signed(n_now - n_before)}), covering {pln_short(abs(delta))} {direction} revenue "
+        f"({pln_short(covered)} in all, {_signed_pct(delta, base_covered)})."
     )
+
+
+# Why a partner leaves: the first criterion it now fails, in the rules' order (a flag last: it goes to review).
+_WHY_LEAVES = [
+    ("revenue_ok", "revenue"),
+    ("business_account", "business account"),
+    ("ratings_ok", "positive ratings"),
+    ("quality_main_ok", "sales quality"),
+    ("quality_other_ok", "sales quality"),
+    ("history_ok", "no previous year"),
+    ("growth_ok", "growth"),
+]
+
+
+def _where_and_why(scenario: pd.DataFrame, cat: np.ndarray, leaves: np.ndarray) -> str:
+    """'2 in Kids for revenue, 1 in Toys for growth': where most leave, with the first criterion they fail."""
+    rows = np.flatnonzero(leaves)
+    reasons = [label for _, label in _WHY_LEAVES] + ["a flag (to review)"]
+    checks = [~scenario[column].to_numpy(bool)[rows] for column, _ in _WHY_LEAVES]
+    why = np.select(checks, np.arange(len(_WHY_LEAVES)), len(_WHY_LEAVES))
+    groups = (
+        pd.DataFrame(
+            {
+                "category": np.asarray([*CATEGORIES, "no category"], dtype=object)[cat[rows]],
+                "why": np.asarray(reasons, dtype=object)[why],
+            }
+        )
+        .value_counts()
+        .reset_index(name="n")
+        .sort_values(["n", "category"], ascending=[False, True])
+    )
+    shown = [f"{count(int(r.n))} in {r.category} for {r.why}" for r in groups.head(3).itertuples()]
+    rest = int(groups["n"].iloc[3:].sum())
+    return ", ".join(shown) + (f", {count(rest)} elsewhere" if rest else "")
 
 
 def _what_changes(base: Policy, policy: Policy, name: str) -> str:
@@ -185,26 +227,6 @@ def _one_change(row) -> str:
 
 def _partners(n: int) -> str:
     return f"{count(n)} partner" + ("" if n == 1 else "s")
-
-
-def _paths_of(scenario: pd.DataFrame, enters: pd.DataFrame) -> str:
-    path = scenario.set_index("nip")["path"].astype(str)
-    counts = path.reindex(enters["nip"]).value_counts()
-    return ", ".join(f"{count(int(v))} on the {k} path" for k, v in counts.items() if k)
-
-
-def _where_and_why(leaves: pd.DataFrame) -> str:
-    """'2 in Beauty for revenue, 1 in Toys for growth': where most leave, with the first criterion why."""
-    why = leaves["why"].astype(str).str.split(":", n=1).str[0]
-    groups = (
-        pd.DataFrame({"category": leaves["main_category"].astype(str), "why": why})
-        .value_counts()
-        .reset_index(name="n")
-        .sort_values(["n", "category"], ascending=[False, True])
-    )
-    shown = [f"{count(int(r.n))} in {r.category} for {r.why}" for r in groups.head(3).itertuples()]
-    rest = int(groups["n"].iloc[3:].sum())
-    return ", ".join(shown) + (f", {count(rest)} elsewhere" if rest else "")
 
 
 def _signed(n: int) -> str:

@@ -176,10 +176,10 @@ def curve_of(cand: Candidates, metrics: Metrics) -> pd.DataFrame:
     # np.unique's index is each value's first place in `values` (descending, ties in row order).
     rows_inside = cand.rows[inside]
     leaving = rows_inside[first] if len(first) else np.array([], dtype=int)
-    names = metrics.companies["company_name"].to_numpy(object)
-    nips = metrics.companies["nip"].to_numpy(object)
-    leaves = np.concatenate([names[leaving], [None]]) if len(breaks) else np.array([None], dtype=object)
-    leaves_nip = np.concatenate([nips[leaving], [None]]) if len(breaks) else np.array([None], dtype=object)
+    names = metrics.companies["company_name"].iloc[leaving].to_numpy(object)  # only those rows: cheap
+    nips = metrics.companies["nip"].iloc[leaving].to_numpy(object)
+    leaves = np.concatenate([names, [None]])
+    leaves_nip = np.concatenate([nips, [None]])
     return pd.DataFrame(
         {
             "threshold": starts / 100,

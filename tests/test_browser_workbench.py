@@ -277,3 +277,41 @@ def test_export_a_scenario_as_yaml_and_import_it(wb_page, wb_server, tmp_path):
     open_tab(page, "Edit")
     expect(metric(page, "Qualified — scenario")).to_have_text(str(count))
     shoot(page, "workbench_yaml_imported")
+
+
+# -- issue 9: a target search applied in the browser ---------------------------------------------
+
+
+def test_target_search_applies_in_the_browser(wb_page, wb_server, sample_dataset):
+    """Ask for 10 qualifiers in Fashion by the company threshold: the page says why it can't and offers the
+    conditional threshold; one click applies it, and Fashion then has exactly 10 qualifiers."""
+    from core import compute_metrics, decide
+
+    page = wb_page
+    open_whatif(page, wb_server)
+    page.get_by_role("tab", name="Curves and targets").click()
+    panel = page.get_by_role("tabpanel", name="Curves and targets")
+    panel.get_by_label("Category").click()
+    page.get_by_role("option", name="Fashion", exact=True).click()
+    wait_ready(page)
+    expect(metric(page, "Qualified in Fashion now")).to_have_text("15")
+    field = panel.get_by_label("Qualified companies wanted in Fashion")
+    field.fill("10")
+    field.press("Enter")
+    wait_ready(page)
+    expect(panel.get_by_text("13 is the minimum by the company threshold")).to_be_visible()
+    shoot(page, "whatif_target_unreachable")
+    panel.get_by_role("button", name=re.compile("^Apply .* to the conditional threshold")).click()
+    wait_ready(page)
+    expect(page.get_by_text(re.compile("^Applied: Fashion, conditional threshold"))).to_be_visible()
+    page.get_by_role("tab", name="Curves and targets").click()
+    expect(metric(page, "Qualified in Fashion now")).to_have_text("10")
+    shoot(page, "whatif_target_applied")
+    # The scenario the link now carries decides Fashion at exactly 10.
+    spec = Policy.default().to_dict()
+    link = page.url
+    assert "Fashion.conditional=" in link
+    value = float(re.search(r"Fashion\.conditional=([0-9.]+)", link).group(1))
+    spec["categories"]["Fashion"]["conditional"] = value
+    d = decide(compute_metrics(sample_dataset), Policy.from_dict(spec))
+    assert int(((d["status"] == "qualified") & (d["main_category"] == "Fashion")).sum()) == 10

@@ -80,7 +80,8 @@ def test_reachable_target_applies_exactly(metrics):
 
 def test_program_wide_scale_applies_exactly(metrics):
     at = whatif()
-    at.number_input(key="target_total").set_value(100).run()
+    at.number_input(key="target_total").set_value(100)
+    at.button[[b.label for b in at.button].index("Find the scale")].click().run()
     assert any("gives exactly 100 qualified companies" in plain(s.value) for s in at.success)
     at.button(key="apply_scale").click().run()
     assert not at.exception

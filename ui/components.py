@@ -9,8 +9,7 @@ would read Markdown (a metric value) — never as Markdown or HTML.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
-from functools import partial
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
@@ -47,14 +46,15 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "table"
 
 
-def download_buttons(frame: pd.DataFrame, name: str, key: str | None = None) -> None:
-    """CSV and Excel downloads of ``frame`` (formula-like cells neutralised), built only when clicked."""
+def download_buttons(frame: pd.DataFrame | Callable[[], pd.DataFrame], name: str, key: str | None = None) -> None:
+    """CSV and Excel downloads of ``frame`` (formula-like cells neutralised), built only when clicked. ``frame``
+    may be a function giving the frame, so a download of more than the page shows costs nothing until asked."""
     slug = _slug(name)
     key = key or slug
     row = st.container(horizontal=True)
     row.download_button(
         "⬇ CSV",
-        partial(to_csv_bytes, frame),
+        lambda: to_csv_bytes(frame() if callable(frame) else frame),
         file_name=f"{slug}.csv",
         mime="text/csv",
         key=f"dl_csv_{key}",
@@ -63,7 +63,7 @@ def download_buttons(frame: pd.DataFrame, name: str, key: str | None = None) -> 
     )
     row.download_button(
         "⬇ Excel",
-        partial(to_excel_bytes, {name[:31]: frame}),
+        lambda: to_excel_bytes({name[:31]: frame() if callable(frame) else frame}),
         file_name=f"{slug}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"dl_xlsx_{key}",

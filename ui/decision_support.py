@@ -64,9 +64,9 @@ def curves_and_targets() -> None:
     )
     _, thinned = target_charts.drawn_steps(steps, cand.current / 100)
     st.caption(
-        f"{count(len(steps))} steps; the count moves only where a company's revenue sits. "
-        + (f"The chart shows the {count(target_charts.MAX_STEPS)} around the current value; " if thinned else "")
-        + "the download has every step."
+        f"{count(len(steps))} steps: the count moves only where a company's revenue sits. "
+        + (f"The chart shows the {count(target_charts.MAX_STEPS)} around the current value. " if thinned else "")
+        + "The download has every step, with the company that drops out above each."
     )
     components.download_buttons(steps, f"{category} {kind} threshold curve", key="curve")
 
@@ -87,30 +87,47 @@ def curves_and_targets() -> None:
             _apply_button(other, policy, key=f"apply_alternative_{i}")
 
     st.subheader("Which common scale of every threshold gives N qualifiers in all?")
-    total_now = state.status_total(policy)
-    wanted_total = st.number_input(
-        "Qualified companies wanted in the whole program",
-        min_value=0,
-        max_value=max(len(metrics.companies), 1),
-        value=total_now,
-        step=1,
-        key="target_total",
-    )
-    scale = scale_target(metrics, policy, int(wanted_total), state.gates_under(policy))
+    _scale_search(policy)
+
+
+SCALE_ANSWER = "scale_target_answer"
+
+
+def _scale_search(policy: Policy) -> None:
+    """The program-wide search runs when asked (a form), not on every move of a control: it is the costliest
+    view here (about 35 ms at 150,000 companies). Its answer is kept for the policy it was found under."""
+    metrics = state.metrics()
+    with st.form("scale_target_form", border=False):
+        wanted = st.number_input(
+            "Qualified companies wanted in the whole program",
+            min_value=0,
+            max_value=max(len(metrics.companies), 1),
+            value=state.status_total(policy),
+            step=1,
+            key="target_total",
+        )
+        if st.form_submit_button("Find the scale"):
+            answer = scale_target(metrics, policy, int(wanted), state.gates_under(policy))
+            st.session_state[SCALE_ANSWER] = (policy.model_dump_json(), answer)
+    kept = st.session_state.get(SCALE_ANSWER)
+    if kept is None or kept[0] != policy.model_dump_json():
+        return
+    scale = kept[1]
     if not scale.reachable:
         st.warning(components.literal(f"{scale.why} (a common scale gives {scale.min_count} to {scale.max_count})."))
         return
     span = f"{pct(scale.low, 4)} or more" if scale.high is None else f"{pct(scale.low, 4)} to {pct(scale.high, 4)}"
     st.success(
         components.literal(
-            f"Every threshold at {span} of its value in this scenario gives exactly {count(int(wanted_total))} "
+            f"Every threshold at {span} of its value in this scenario gives exactly {count(scale.count)} "
             "qualified companies."
         )
     )
     if st.button("Apply this scale", key="apply_scale", type="primary"):
+        st.session_state.pop(SCALE_ANSWER, None)
         state.apply_policy(
             scaled_policy(policy, scale.low),
-            f"Applied: every threshold × {pct(scale.low, 4)} (to the grosz) — {count(int(wanted_total))} qualify.",
+            f"Applied: every threshold × {pct(scale.low, 4)} (to the grosz) — {count(scale.count)} qualify.",
         )
         st.rerun()
 
@@ -165,10 +182,8 @@ def program() -> None:
     )
 
 
-def summary_text(decisions, policy: Policy, flipped=None) -> None:
+def summary_text(decisions, policy: Policy) -> None:
     """The paragraph for a slide, in a code box (a copy button; the text is never rendered as Markdown)."""
-    text = summary(
-        state.baseline_decisions(), decisions, Policy.default(), policy, state.scenario_name(), flipped=flipped
-    )
+    text = summary(state.baseline_decisions(), decisions, Policy.default(), policy, state.scenario_name())
     st.caption("Summary against the published baseline — copy it into a slide:")
     st.code(text, language=None, wrap_lines=True)

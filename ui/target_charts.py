@@ -67,15 +67,20 @@ def threshold_curve(steps: pd.DataFrame, kind: str, category: str, *, baseline: 
             hoverinfo="skip",
         )
     )
-    for value, label, color in ((baseline, "published", BASELINE_COLOR), (current, "scenario", SCENARIO_COLOR)):
+    marks = [(baseline, "published", BASELINE_COLOR), (current, "scenario", SCENARIO_COLOR)]
+    if baseline == current:
+        marks = [(current, "published = scenario", SCENARIO_COLOR)]
+    for i, (value, label, color) in enumerate(marks):
         fig.add_vline(x=value, line=dict(color=color, width=2, dash="dash"))
         fig.add_annotation(
             x=value,
-            y=1,
+            y=0.98 - 0.09 * i,
             yref="paper",
             text=f"{label}: {pln(value)}",
             showarrow=False,
-            yanchor="bottom",
+            xanchor="left",
+            xshift=4,
+            bgcolor="rgba(255,255,255,0.85)",
             font=dict(color=color, size=14),
         )
     top = float(shown["threshold"].iloc[-1]) if len(shown) > 1 else float(shown["up_to"].iloc[-1])
@@ -83,7 +88,15 @@ def threshold_curve(steps: pd.DataFrame, kind: str, category: str, *, baseline: 
     fig.update_xaxes(title=f"{THRESHOLD_LABELS[kind]}, PLN", range=[float(shown["threshold"].iloc[0]), right])
     fig.update_yaxes(title="Qualified companies", rangemode="tozero", tickformat=",d")
     fig.update_layout(
-        yaxis2=dict(title="Share of revenue, %", overlaying="y", side="right", rangemode="tozero", showgrid=False),
+        yaxis2=dict(
+            title="Share of the category's revenue",
+            overlaying="y",
+            side="right",
+            range=[0, max(float(share.max()) * 110, 1)],
+            ticksuffix=" %",
+            tickformat=".0f",
+            showgrid=False,
+        ),
         hovermode="closest",
     )
     return _layout(fig, f"{category}: qualified companies as the {kind} threshold moves", 460)

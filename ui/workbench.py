@@ -16,6 +16,7 @@ import streamlit as st
 
 from core.comparison import compare_scenarios, flips, readable
 from core.explain import compare_by_category, status_counts
+from core.formatting import count
 from core.links import UI_KEYS, scenario_from_query, scenario_to_query
 from core.policy import Policy, PolicyError
 from core.scenario import BASELINE_NAME, Scenario
@@ -389,13 +390,13 @@ def results() -> None:
         column_config={"delta": st.column_config.NumberColumn("Change", format="%+d")},
     )
 
-    flipped = flips(baseline, scenario, Policy.default(), state.scenario_policy())
-    decision_support.summary_text(scenario, state.scenario_policy(), flipped)
+    decision_support.summary_text(scenario, state.scenario_policy())
     st.subheader("Who enters and who leaves")
-    if flipped.empty:
-        st.info("No company changes status under this scenario.")
-    else:
-        flips_table(flipped, BASELINE_NAME, state.scenario_name(), key="changes")
+    flips_table(
+        (baseline, Policy.default(), BASELINE_NAME),
+        (scenario, state.scenario_policy(), state.scenario_name()),
+        key="changes",
+    )
 
 
 # -- compare -------------------------------------------------------------------------------------
@@ -475,14 +476,32 @@ def compare() -> None:
     if a == b:
         st.caption("Pick two different scenarios.")
         return
-    flips_table(flips(decisions[a], decisions[b], policies[a], policies[b]), a, b, key="wb_flips")
+    flips_table((decisions[a], policies[a], a), (decisions[b], policies[b], b), key="wb_flips")
 
 
-def flips_table(flipped: pd.DataFrame, name_a: str, name_b: str, *, key: str) -> None:
-    """Who changes status between two scenarios, with the criterion that flipped and its figures
-    (`core.comparison.flips`), downloadable under the scenarios' own names."""
+SHOWN_FLIPS = 200  # rows (with their sentence) a page shows; the download has every change
+
+
+def flips_table(a: tuple[pd.DataFrame, Policy, str], b: tuple[pd.DataFrame, Policy, str], *, key: str) -> None:
+    """Who changes status between two scenarios (each given as decisions, policy and name), with the criterion
+    that flipped and its figures (`core.comparison.flips`): the SHOWN_FLIPS with the largest revenue on the
+    page, every one in the download (built when clicked), under the scenarios' own names."""
+    (decisions_a, policy_a, name_a), (decisions_b, policy_b, name_b) = a, b
+    flipped = flips(decisions_a, decisions_b, policy_a, policy_b, limit=SHOWN_FLIPS)
+    if flipped.empty:
+        st.info("No company changes status under this scenario.")
+        return
     enters, leaves = (flipped["change"] == "enters").sum(), (flipped["change"] == "leaves").sum()
-    st.caption(f"{enters} enter, {leaves} leave, {len(flipped) - enters - leaves} other changes of status.")
+    shown = (
+        f" The {count(SHOWN_FLIPS)} with the largest revenue are shown; the download has all."
+        if len(flipped) > SHOWN_FLIPS
+        else ""
+    )
+    st.caption(
+        f"{count(enters)} enter, {count(leaves)} leave, {count(len(flipped) - enters - leaves)} other changes of "
+        f"status.{shown}"
+    )
+    flipped = flipped.head(SHOWN_FLIPS)
     components.table(
         flipped,
         "flips",
@@ -505,4 +524,8 @@ def flips_table(flipped: pd.DataFrame, name_a: str, name_b: str, *, key: str) ->
             "why": st.column_config.TextColumn("What flipped", width="large"),
         },
     )
-    components.download_buttons(readable(flipped, name_a, name_b), "who enters and leaves", key=key)
+    components.download_buttons(
+        lambda: readable(flips(decisions_a, decisions_b, policy_a, policy_b), name_a, name_b),
+        "who enters and leaves",
+        key=key,
+    )
