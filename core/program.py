@@ -179,7 +179,7 @@ def _where_and_why(scenario: pd.DataFrame, cat: np.ndarray, leaves: np.ndarray) 
         .reset_index(name="n")
         .sort_values(["n", "category"], ascending=[False, True])
     )
-    shown = [f"{count(int(r.n))} in {r.category} for {r.why}" for r in groups.head(3).itertuples()]
+    shown = [f"{count(n)} in {c} for {w}" for c, w, n in groups.head(3).itertuples(index=False, name=None)]
     rest = int(groups["n"].iloc[3:].sum())
     return ", ".join(shown) + (f", {count(rest)} elsewhere" if rest else "")
 

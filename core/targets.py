@@ -253,8 +253,10 @@ def target_of(cand: Candidates, count: int) -> Target:
     from .formatting import pln  # the sentences' number format
 
     lo_count, hi_count = cand.min_count, cand.max_count
-    base = {"category": cand.category, "threshold": cand.kind, "count": count}
-    base |= {"min_count": lo_count, "max_count": hi_count}
+
+    def answer(low: int | None = None, high: int | None = None, why: str = "") -> Target:
+        return Target(cand.category, cand.kind, count, low is not None, low, high, lo_count, hi_count, why)
+
     k = count - cand.fixed
     values, m = cand.values, len(cand.values)
     if lo_count <= count <= hi_count:
@@ -263,7 +265,7 @@ def target_of(cand: Candidates, count: int) -> Target:
         high = cand.high if k <= 0 else min(cand.high, int(values[k - 1]))
         if low <= high:
             open_top = high == MAX_GROSZE
-            return Target(**base, reachable=True, low=low, high=None if open_top else high)
+            return answer(low, None if open_top else high)
         tied = values[k - 1]
         same = int((values == tied).sum())
         why = (
@@ -271,7 +273,7 @@ def target_of(cand: Candidates, count: int) -> Target:
             f"in {cand.category}, so the count jumps from {int(cand.count_at(tied + 1))} to "
             f"{int(cand.count_at(tied))} there"
         )
-        return Target(**base, reachable=False, low=None, high=None, why=why)
+        return answer(why=why)
     if count < lo_count:
         paths = ", ".join(
             f"{n} on the {p} path" + (" of another category" if cand.kind == p == "brand" else "")
@@ -297,7 +299,7 @@ def target_of(cand: Candidates, count: int) -> Target:
             why += (
                 f" (at 0 PLN): the other companies of {cand.category} have no Brand Zone account there or fail a gate"
             )
-    return Target(**base, reachable=False, low=None, high=None, why=why)
+    return answer(why=why)
 
 
 def alternatives(
@@ -391,13 +393,10 @@ def scale_target(metrics: Metrics, policy: Policy, count: int, g: Gates | None =
 
     min_count = count_at(top) if math.isfinite(top) else int((crit == np.inf).sum())
     max_count = count_at(0.0)
-    base = {"count": count, "min_count": min_count, "max_count": max_count}
     if not min_count <= count <= max_count:
         bound = "minimum" if count < min_count else "maximum"
         reach = min_count if count < min_count else max_count
-        return ScaleTarget(
-            **base, reachable=False, low=None, high=None, why=f"{reach} is the {bound} by a common scale"
-        )
+        return ScaleTarget(count, False, None, None, min_count, max_count, f"{reach} is the {bound} by a common scale")
     # Count(f) ≈ #{crit > f}: the factors for exactly `count` lie between crit[count] and crit[count - 1].
     above = crit[count] if count < len(crit) else 0.0
     below = crit[count - 1] if count >= 1 else math.inf
@@ -411,8 +410,8 @@ def scale_target(metrics: Metrics, policy: Policy, count: int, g: Gates | None =
             high = round(high - 1 / SCALE_RESOLUTION, 6)
     if low > high or count_at(low) != count or count_at(high) != count:
         why = f"no common scale (to a millionth) gives exactly {count}: several companies drop out at the same factor"
-        return ScaleTarget(**base, reachable=False, low=None, high=None, why=why)
-    return ScaleTarget(**base, reachable=True, low=low, high=None if high >= top else high)
+        return ScaleTarget(count, False, None, None, min_count, max_count, why)
+    return ScaleTarget(count, True, low, None if high >= top else high, min_count, max_count)
 
 
 def _snap_up(x: float) -> float:
