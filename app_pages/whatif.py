@@ -46,7 +46,7 @@ with targets:
     decision_support.curves_and_targets()
 
 with program:
-    decision_support.program()
+    decision_support.program(workbench.scenario_choices())
 
 with library:
     workbench.file_controls()

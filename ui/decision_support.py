@@ -10,6 +10,7 @@ from core.formatting import count, pct, pln
 from core.parameters import THRESHOLD_KINDS
 from core.policy import CATEGORIES, Policy, PolicyError
 from core.program import program_view, summary
+from core.scenario import BASELINE_NAME
 from core.targets import (
     Target,
     alternatives,
@@ -155,15 +156,17 @@ def _apply_button(answer: Target, policy: Policy, key: str) -> None:
         st.rerun()
 
 
-def program() -> None:
-    """The program under the scenario: per category, partners' share of companies and of revenue, the revenue
-    covered and its concentration; and the summary against the baseline."""
-    policy = _policy()
-    if policy is None:
-        return
+def program(choices: dict[str, Policy]) -> None:
+    """The program under a scenario (the one being edited, or any saved one): per category, partners' share
+    of companies and of revenue, the revenue covered and its concentration; and the summary against the
+    baseline."""
+    names = [BASELINE_NAME, *choices]
+    chosen = st.selectbox("Scenario", names, index=min(1, len(names) - 1), key="program_scenario")
+    policy = Policy.default() if chosen == BASELINE_NAME else choices[chosen]
+    decisions = state.baseline_decisions() if chosen == BASELINE_NAME else state.decisions_under(policy)
+    name = state.scenario_name() if chosen == state.CURRENT_LABEL else chosen
     metrics = state.metrics()
-    decisions = state.scenario_decisions()
-    summary_text(decisions, policy)
+    summary_text(decisions, policy, name)
     view = program_view(decisions, metrics)
     st.plotly_chart(target_charts.program_shares(view), key="chart_program")
     components.table(
@@ -182,8 +185,8 @@ def program() -> None:
     )
 
 
-def summary_text(decisions, policy: Policy) -> None:
+def summary_text(decisions, policy: Policy, name: str | None = None) -> None:
     """The paragraph for a slide, in a code box (a copy button; the text is never rendered as Markdown)."""
-    text = summary(state.baseline_decisions(), decisions, Policy.default(), policy, state.scenario_name())
+    text = summary(state.baseline_decisions(), decisions, Policy.default(), policy, name or state.scenario_name())
     st.caption("Summary against the published baseline — copy it into a slide:")
     st.code(text, language=None, wrap_lines=True)

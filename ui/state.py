@@ -48,6 +48,7 @@ TABLE_VERSION = "thresholds_table_version"
 TABLE_BASE = "thresholds_table_base"
 NOTES = "scenario_notes"
 META = "scenario_meta"
+CURRENT_LABEL = "(the scenario being edited)"  # how pickers name it beside the saved scenarios
 
 
 # -- caches: keyed by content, never by session --------------------------------------------------

@@ -24,7 +24,7 @@ from core.scenario_store import ENV_VAR, ScenarioStore, StoreError
 from ui import charts, components, decision_support, state
 
 MAX_COMPARED = 4
-CURRENT = "(the scenario being edited)"
+CURRENT = state.CURRENT_LABEL
 SAVED_KEY = "saved"
 
 
@@ -402,7 +402,7 @@ def results() -> None:
 # -- compare -------------------------------------------------------------------------------------
 
 
-def _candidates() -> dict[str, Policy]:
+def scenario_choices() -> dict[str, Policy]:
     """The scenarios one can compare: the one being edited and every saved one, by a unique label."""
     out: dict[str, Policy] = {}
     try:
@@ -422,7 +422,7 @@ def _candidates() -> dict[str, Policy]:
 
 def compare() -> None:
     """The baseline and up to four scenarios side by side, and who flips between any two of them."""
-    candidates = _candidates()
+    candidates = scenario_choices()
     chosen = st.multiselect(
         f"Scenarios to compare with the baseline (up to {MAX_COMPARED})",
         list(candidates),
