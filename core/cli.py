@@ -11,6 +11,7 @@ import json
 import re
 import sys
 from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 
@@ -155,21 +156,23 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    policies = [Policy.load(path) for path in args.policy]
     baseline = Policy.default()
+    scenarios: dict[str, Policy] = {}
+    for path in args.policy:
+        policy = Policy.load(path)
+        # A file without a name of its own is named after the file (scenario.yaml -> "scenario").
+        name = policy.name if policy.name != baseline.name else Path(path).stem
+        if name in scenarios or name in (BASELINE_COLUMN, "category"):
+            raise ValueError(f"{path}: a second column would be named {name!r}; give the scenario a name of its own")
+        scenarios[name] = policy
     metrics = _metrics(args, baseline)
-    base_decisions = decide(metrics, baseline)
-    decisions = {BASELINE_COLUMN: base_decisions}
-    for path, policy in zip(args.policy, policies, strict=True):
-        if policy.name in decisions:
-            raise ValueError(f"{path}: two scenarios are named {policy.name!r}; give each its own name")
-        decisions[policy.name] = decide(metrics, policy)
+    decisions = {BASELINE_COLUMN: decide(metrics, baseline)}
+    decisions |= {name: decide(metrics, policy) for name, policy in scenarios.items()}
     result = compare_scenarios(decisions, BASELINE_COLUMN)
-    table = result.qualified_by_category[["category", *decisions]]
-    table.to_csv(args.out, index=False)
-    print(f"wrote qualified companies per category for {len(policies)} scenario(s) to {args.out}")
-    for policy in policies:
-        print(summary(base_decisions, decisions[policy.name], baseline, policy, policy.name))
+    result.qualified_by_category[["category", *decisions]].to_csv(args.out, index=False)
+    print(f"wrote qualified companies per category for {len(scenarios)} scenario(s) to {args.out}")
+    for name, policy in scenarios.items():
+        print(f"\n{name}: " + summary(decisions[BASELINE_COLUMN], decisions[name], baseline, policy, name))
     return 0
 
 

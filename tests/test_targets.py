@@ -357,3 +357,13 @@ def test_searchsorted_matches_counting(hand):
     c = candidates(hand, Policy.default(), "Fashion", "company")
     for t in np.linspace(c.low, 600_000_000, 50).astype(np.int64):
         assert c.count_at(int(t)) == c.fixed + int((c.values >= t).sum())
+
+
+def test_cli_compare_names_an_unnamed_scenario_after_its_file(tmp_path, capsys):
+    lower = tmp_path / "lower.yaml"
+    lower.write_text("categories:\n  Fashion:\n    company: 2000000\n", encoding="utf-8")
+    out = tmp_path / "compare.csv"
+    assert main(["compare", *SAMPLE, "--policy", str(lower), "--out", str(out)]) == 0
+    assert list(pd.read_csv(out).columns) == ["category", "baseline", "lower"]
+    assert main(["compare", *SAMPLE, "--policy", str(lower), "--policy", str(lower), "--out", str(out)]) == 2
+    assert "give the scenario a name of its own" in capsys.readouterr().err
