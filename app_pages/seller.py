@@ -3,8 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from core.explain import checklist, near_misses, revenue_gaps
-from core.formatting import pln
+from core.explain import checklist, gap_sentence, near_misses, revenue_gaps
 from core.lookup import company_accounts, company_categories, company_monthly, find_companies
 from ui import charts, components, state
 
@@ -71,12 +70,8 @@ if not matches.empty:
             "other_condition_met": st.column_config.CheckboxColumn("Other condition met"),
         },
     )
-    if pd.isna(row["gap"]):
-        st.caption("No revenue in the current window: no main category, so no revenue path applies.")
-    elif row["gap"] > 0:
-        st.caption(f"Standard path: {pln(row['gap'])} short of the company threshold.")
-    else:
-        st.caption("Standard path: at or above the company threshold.")
+    # The nearest path the seller can use (not always the standard one); it may quote an account ID: escaped.
+    st.caption(components.literal(gap_sentence(row, metrics.as_of)))
 
     left, right = st.columns(2)
     with left:

@@ -4,6 +4,8 @@ qualifying, what a scenario changes, and counts per category. Plain functions ov
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -161,6 +163,67 @@ def revenue_gaps(row: pd.Series) -> pd.DataFrame:
     frame["gap_pct"] = (frame["gap"] / frame["threshold"]).mask(frame["threshold"] == 0, 0.0)
     frame["passes"] = [bool(row["standard_ok"]), bool(row["conditional_ok"]), bool(row["brand_ok"])]
     return frame
+
+
+THRESHOLD_NAMES = {"standard": "company threshold", "conditional": "conditional threshold", "brand": "brand threshold"}
+
+
+def gap_sentence(row: pd.Series, as_of: pd.Period | str) -> str:
+    """One plain sentence on a company's revenue: which path it passes on, or how much more revenue reaches
+    the nearest path it can actually use. ``row`` is one row of `decide`'s output, ``as_of`` its month.
+
+    Usable paths: standard always; conditional only where main-category growth already beats the peer
+    benchmark (more revenue there only raises that growth); brand where a Brand Zone account has revenue.
+    The nearest is the smallest gap in PLN (what a sales person asks the seller for), a tie going to the
+    rules' order. The gap is rounded *up* to the zloty, so the sentence stays true ("0 PLN more" never is).
+    Where the conditional threshold is nearer but its growth condition fails, the sentence says so.
+    """
+    to = f"in the 12 months to {as_of}"
+    if pd.isna(row["main_category"]):
+        return f"No revenue {to}: no main category, so no revenue path applies."
+    category = row["main_category"]
+    growth_clause = (
+        f"main-category growth of {_pct(row['main_category_growth'])} is above the peer benchmark of "
+        f"{_pct(row['peer_benchmark'])}"
+    )
+    if row["revenue_ok"]:
+        path = str(row["path"])
+        if path == "brand":
+            return (
+                f"Revenue passes on the brand path: the Brand Zone account {row['brand_account_id']} sold "
+                f"{_pln(row['brand_revenue'])} in {row['brand_category']} {to}, at or above the brand threshold "
+                f"({_pln(row['brand_account_threshold'])})."
+            )
+        threshold = row["company_threshold"] if path == "standard" else row["conditional_threshold"]
+        extra = f", and {growth_clause}" if path == "conditional" else ""
+        return (
+            f"Revenue passes on the {path} path: {_pln(row['main_category_revenue'])} in {category} {to}, at or "
+            f"above the {THRESHOLD_NAMES[path]} ({_pln(threshold)}){extra}."
+        )
+    gaps = revenue_gaps(row).set_index("path")
+    usable = gaps[gaps["other_condition_met"] & gaps["threshold"].notna()]
+    nearest = str(usable["gap"].idxmin())  # standard is always usable; idxmin keeps the first of a tie
+    short = _pln(math.ceil(round(float(usable.at[nearest, "gap"]), 2)))
+    threshold = _pln(usable.at[nearest, "threshold"])
+    if nearest == "brand":
+        where = f"in {row['brand_category']} on the Brand Zone account {row['brand_account_id']}"
+    else:
+        where = f"in {category}"
+    sentence = f"{short} more revenue {where} {to} reaches the {THRESHOLD_NAMES[nearest]} ({threshold})"
+    if nearest == "conditional":
+        return f"{sentence}, open to it because its {growth_clause}."
+    conditional = gaps.loc["conditional"]
+    if not conditional["other_condition_met"] and conditional["gap"] < gaps.at[nearest, "gap"]:
+        measured = (
+            f"it is {_pct(row['main_category_growth'])}"
+            if pd.notna(row["main_category_growth"])
+            else "it cannot be measured without revenue there in the 12 months before"
+        )
+        sentence += (
+            f"; the nearer conditional threshold ({_pln(conditional['threshold'])}) also needs main-category "
+            f"growth above the peer benchmark of {_pct(row['peer_benchmark'])}, and {measured}"
+        )
+    return sentence + "."
 
 
 def near_misses(decisions: pd.DataFrame, within: float = 0.2) -> pd.DataFrame:

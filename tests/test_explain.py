@@ -13,6 +13,7 @@ from core.explain import (
     checklist,
     compare_by_category,
     funnel,
+    gap_sentence,
     near_misses,
     path_counts,
     revenue_gaps,
@@ -119,3 +120,86 @@ def test_funnel_keeps_those_passing_every_stage_before(metrics):
     f = funnel(decide(metrics, Policy.default())).set_index("stage")["companies"]
     assert f.iloc[0] == 6 and f["Revenue threshold (any path)"] == 3 and f.iloc[-1] == 2
     assert f.is_monotonic_decreasing
+
+
+# -- the gap sentence: the path the seller is closest to and can actually use -------------------------
+
+HOME = "Home Decoration & Office"  # company 6 000 000, conditional 3 000 000, brand 1 500 000 PLN
+GAP_NIPS = [nip(100 + i) for i in range(4)]
+
+
+def gap_row(seller_before: float, peers_before: tuple[float, float] = (2_000_000, 1_800_000), brand: float = 0):
+    """The seller sells 2 902 294 PLN in Home Decoration & Office over the 12 months to 2026-10 and
+    ``seller_before`` the 12 months before. Two peers, each 2 000 000 PLN now, give the peer benchmark:
+    the median of the three growths. ``brand`` > 0 adds a Brand Zone account of the seller selling that
+    much in Fashion (brand threshold 350 000 PLN)."""
+    accounts = [
+        account("S1", GAP_NIPS[0], main_account=True),
+        account("P1", GAP_NIPS[1]),
+        account("P2", GAP_NIPS[2]),
+    ]
+    rev = (
+        growing_seller("S1", HOME, 2_902_294, seller_before)
+        + growing_seller("P1", HOME, 2_000_000, peers_before[0])
+        + growing_seller("P2", HOME, 2_000_000, peers_before[1])
+    )
+    if brand:
+        accounts.append(account("B1", GAP_NIPS[0], brand_zone=True))
+        rev += growing_seller("B1", "Fashion", brand, brand)
+    d = decide(compute_metrics(dataset(accounts, rev), AS_OF), Policy.default())
+    return by_nip(d, GAP_NIPS[0])
+
+
+def test_gap_sentence_points_at_the_conditional_path_when_its_growth_condition_holds():
+    # Growth: seller 2 902 294 / 2 000 000 − 1 = 45.1 %; peers 0 % and 11.1 %: benchmark (median) 11.1 %.
+    row = gap_row(2_000_000)
+    assert row["gap"] == pytest.approx(3_097_706) and row["main_category_growth"] > row["peer_benchmark"]
+    sentence = gap_sentence(row, AS_OF)
+    assert sentence.startswith(
+        "97\u00a0706\u00a0PLN more revenue in Home Decoration & Office in the 12 months to 2026-10 "
+        "reaches the conditional threshold"
+    ), sentence
+    assert "3\u00a0097\u00a0706" not in sentence
+
+
+def test_gap_sentence_points_at_the_standard_path_without_the_growth_condition():
+    # Seller 2 902 294 / 3 000 000 − 1 = −3.3 %; peers 0 % and 11.1 %: benchmark 0 %, not beaten.
+    row = gap_row(3_000_000)
+    assert not row["main_category_growth"] > row["peer_benchmark"]
+    sentence = gap_sentence(row, AS_OF)
+    assert sentence.startswith(
+        "3\u00a0097\u00a0706\u00a0PLN more revenue in Home Decoration & Office in the 12 months to 2026-10 "
+        "reaches the company threshold"
+    ), sentence
+    # …and says why the nearer conditional threshold does not count.
+    assert "conditional threshold (3\u00a0000\u00a0000\u00a0PLN) also needs main-category growth above" in sentence
+
+
+def test_gap_sentence_points_at_a_brand_zone_account_when_that_is_closest():
+    # Brand Zone account B1: 300 000 PLN in Fashion, 50 000 PLN under the brand threshold; standard 3 097 706.
+    row = gap_row(3_000_000, brand=300_000)
+    sentence = gap_sentence(row, AS_OF)
+    assert sentence.startswith(
+        "50\u00a0000\u00a0PLN more revenue in Fashion on the Brand Zone account B1 in the 12 months to 2026-10 "
+        "reaches the brand threshold"
+    ), sentence
+    # With the conditional path usable too (97 706 PLN short), the brand path is still the closest.
+    assert gap_sentence(gap_row(2_000_000, brand=300_000), AS_OF).startswith("50\u00a0000\u00a0PLN")
+
+
+def test_gap_sentence_rounds_the_gap_up_to_whole_zloty():
+    # 0.40 PLN short: "0 PLN more" would be false; 1 PLN more is enough.
+    row = gap_row(2_000_000).copy()
+    row["main_category_revenue"] = 2_999_999.60
+    assert gap_sentence(row, AS_OF).startswith("1\u00a0PLN more revenue")
+
+
+def test_gap_sentence_when_revenue_passes_or_there_is_none(metrics):
+    d = decide(metrics, Policy.default())
+    passing = gap_sentence(by_nip(d, N[0]), AS_OF)
+    assert passing.startswith("Revenue passes on the standard path: 3\u00a0600\u00a0000\u00a0PLN in Fashion"), passing
+    none = gap_row(2_000_000).copy()
+    none["main_category"] = float("nan")
+    assert gap_sentence(none, AS_OF) == (
+        "No revenue in the 12 months to 2026-10: no main category, so no revenue path applies."
+    )
