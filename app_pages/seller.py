@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from core.explain import checklist, gap_sentence, near_misses, revenue_gaps
+from core.explain import SHOWN_COLUMNS, checklist, checklist_export, gap_sentence, near_misses, revenue_gaps
 from core.lookup import company_accounts, company_categories, company_monthly, find_companies
 from ui import charts, components, state
 
@@ -55,7 +55,11 @@ if not matches.empty:
     )
 
     st.subheader("Checklist")
-    components.table(checklist(row, policy), "checklist", key="checklist")
+    components.table(checklist(row, policy), "checklist", key="checklist", columns=SHOWN_COLUMNS, downloads=False)
+    # The download says whose checklist it is and when, with figures as numbers and results as words.
+    components.download_buttons(
+        checklist_export(row, policy, metrics.as_of), f"checklist {row['nip']} {metrics.as_of}", key="checklist"
+    )
 
     st.subheader("Gap to each revenue path")
     gaps = revenue_gaps(row)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 from builders import account, dataset, growing_seller, nip
@@ -11,6 +13,7 @@ from core.comparison import flips
 from core.explain import (
     by_category,
     checklist,
+    checklist_export,
     compare_by_category,
     funnel,
     gap_sentence,
@@ -19,6 +22,9 @@ from core.explain import (
     revenue_gaps,
     status_counts,
 )
+from core.formatting import pln
+from core.nip import format_nip
+from ui.export import to_csv_bytes
 
 AS_OF = "2026-10"
 N = [nip(i) for i in range(6)]
@@ -147,7 +153,7 @@ def gap_row(seller_before: float, peers_before: tuple[float, float] = (2_000_000
         accounts.append(account("B1", GAP_NIPS[0], brand_zone=True))
         rev += growing_seller("B1", "Fashion", brand, brand)
     d = decide(compute_metrics(dataset(accounts, rev), AS_OF), Policy.default())
-    return by_nip(d, GAP_NIPS[0])
+    return d[d["nip"] == GAP_NIPS[0]].iloc[0]
 
 
 def test_gap_sentence_points_at_the_conditional_path_when_its_growth_condition_holds():
@@ -156,10 +162,10 @@ def test_gap_sentence_points_at_the_conditional_path_when_its_growth_condition_h
     assert row["gap"] == pytest.approx(3_097_706) and row["main_category_growth"] > row["peer_benchmark"]
     sentence = gap_sentence(row, AS_OF)
     assert sentence.startswith(
-        "97\u00a0706\u00a0PLN more revenue in Home Decoration & Office in the 12 months to 2026-10 "
+        f"{pln(97_706)} more revenue in Home Decoration & Office in the 12 months to 2026-10 "
         "reaches the conditional threshold"
     ), sentence
-    assert "3\u00a0097\u00a0706" not in sentence
+    assert pln(3_097_706) not in sentence
 
 
 def test_gap_sentence_points_at_the_standard_path_without_the_growth_condition():
@@ -168,11 +174,11 @@ def test_gap_sentence_points_at_the_standard_path_without_the_growth_condition()
     assert not row["main_category_growth"] > row["peer_benchmark"]
     sentence = gap_sentence(row, AS_OF)
     assert sentence.startswith(
-        "3\u00a0097\u00a0706\u00a0PLN more revenue in Home Decoration & Office in the 12 months to 2026-10 "
+        f"{pln(3_097_706)} more revenue in Home Decoration & Office in the 12 months to 2026-10 "
         "reaches the company threshold"
     ), sentence
     # …and says why the nearer conditional threshold does not count.
-    assert "conditional threshold (3\u00a0000\u00a0000\u00a0PLN) also needs main-category growth above" in sentence
+    assert f"conditional threshold ({pln(3_000_000)}) also needs main-category growth above" in sentence
 
 
 def test_gap_sentence_points_at_a_brand_zone_account_when_that_is_closest():
@@ -180,26 +186,61 @@ def test_gap_sentence_points_at_a_brand_zone_account_when_that_is_closest():
     row = gap_row(3_000_000, brand=300_000)
     sentence = gap_sentence(row, AS_OF)
     assert sentence.startswith(
-        "50\u00a0000\u00a0PLN more revenue in Fashion on the Brand Zone account B1 in the 12 months to 2026-10 "
+        f"{pln(50_000)} more revenue in Fashion on the Brand Zone account B1 in the 12 months to 2026-10 "
         "reaches the brand threshold"
     ), sentence
     # With the conditional path usable too (97 706 PLN short), the brand path is still the closest.
-    assert gap_sentence(gap_row(2_000_000, brand=300_000), AS_OF).startswith("50\u00a0000\u00a0PLN")
+    assert gap_sentence(gap_row(2_000_000, brand=300_000), AS_OF).startswith(pln(50_000))
 
 
-def test_gap_sentence_rounds_the_gap_up_to_whole_zloty():
-    # 0.40 PLN short: "0 PLN more" would be false; 1 PLN more is enough.
+def test_gap_sentence_rounds_the_gap_to_the_zloty_and_a_gap_under_one_zloty_to_the_grosz():
     row = gap_row(2_000_000).copy()
-    row["main_category_revenue"] = 2_999_999.60
-    assert gap_sentence(row, AS_OF).startswith("1\u00a0PLN more revenue")
+    row["main_category_revenue"] = 2_902_293.58  # 97 706.42 PLN short: as the figures beside it, to the zloty
+    assert gap_sentence(row, AS_OF).startswith(f"{pln(97_706)} more revenue")
+    row["main_category_revenue"] = 2_999_999.60  # 0.40 PLN short: "0 PLN more" would be false
+    assert gap_sentence(row, AS_OF).startswith(f"{pln(0.40, 2)} more revenue")
 
 
 def test_gap_sentence_when_revenue_passes_or_there_is_none(metrics):
     d = decide(metrics, Policy.default())
     passing = gap_sentence(by_nip(d, N[0]), AS_OF)
-    assert passing.startswith("Revenue passes on the standard path: 3\u00a0600\u00a0000\u00a0PLN in Fashion"), passing
+    assert passing.startswith(f"Revenue passes on the standard path: {pln(3_600_000)} in Fashion"), passing
     none = gap_row(2_000_000).copy()
     none["main_category"] = float("nan")
     assert gap_sentence(none, AS_OF) == (
         "No revenue in the 12 months to 2026-10: no main category, so no revenue path applies."
     )
+
+
+def test_checklist_export_names_the_company_and_keeps_numbers_as_numbers():
+    row = gap_row(2_000_000)
+    out = checklist_export(row, Policy.default(), AS_OF)
+    assert len(out) == 14
+    assert set(out["Company"]) == {"S1"} and set(out["As of"]) == {"2026-10"}
+    n = GAP_NIPS[0]
+    assert set(out["NIP"]) == {f"{n[:3]}-{n[3:6]}-{n[6:8]}-{n[8:]}"}
+    assert set(out["Result"]) <= {"passes", "fails"}
+    standard, conditional, brand = out.iloc[0], out.iloc[1], out.iloc[2]
+    assert (standard["Actual"], standard["Test"], standard["Required"], standard["Unit"]) == (
+        2_902_294,
+        "≥",
+        6_000_000,
+        "PLN",
+    )
+    assert standard["Result"] == "fails" and standard["Rule"] == "published"
+    assert conditional["Required"] == 3_000_000 and conditional["Note"].startswith("and main-category growth 45.1")
+    assert brand["Actual"] is None and brand["Note"] == "no Brand Zone account with revenue"
+    by_criterion = out.set_index("Criterion")
+    assert by_criterion.loc["Positive ratings of the main account, last 12 months", "Actual"] == 100
+    assert by_criterion.loc["Transaction problem rate, worst account", "Required"] == 3  # 0.03 as percent, no noise
+    assert by_criterion.loc["Main account is an active Business Account", "Actual"] == "yes"
+    assert by_criterion.loc["Quarters beating the same quarter a year earlier", "Actual"] == 4
+    # The file a person downloads: money reads back as numbers, no True/False anywhere.
+    back = pd.read_csv(io.BytesIO(to_csv_bytes(out)), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert back.loc[0, "Actual"] == "2902294" and float(back.loc[0, "Required"]) == 6_000_000
+    assert not back.isin(["True", "False"]).any().any()
+
+
+def test_format_nip():
+    assert format_nip("5831060384") == "583-106-03-84"
+    assert format_nip("583106038") == "583106038"  # not ten digits: unchanged
