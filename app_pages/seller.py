@@ -1,10 +1,13 @@
 """Seller check: one company's status and why, and the near misses for the sales team."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from core.explain import SHOWN_COLUMNS, checklist, checklist_export, gap_sentence, near_misses, revenue_gaps
 from core.lookup import company_accounts, company_categories, company_monthly, find_companies
+from core.report import seller_report
 from ui import charts, components, state
 
 st.title("Seller check")
@@ -52,6 +55,16 @@ if not matches.empty:
         "Main category",
         "—" if pd.isna(row["main_category"]) else str(row["main_category"]),
         help="The category with the largest revenue in the current window.",
+    )
+
+    st.download_button(
+        "⬇ Download seller report (PDF)",
+        partial(seller_report, dataset, metrics, decisions, policy, str(row["nip"])),  # built only when clicked
+        file_name=f"diamond_partners_{row['nip']}_{metrics.as_of}.pdf",
+        mime="application/pdf",
+        key="dl_seller_report",
+        on_click="ignore",
+        help="One A4 page to send: status, every criterion, the gap to the nearest revenue path, monthly revenue.",
     )
 
     st.subheader("Checklist")

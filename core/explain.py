@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .decide import STATUSES
+from .formatting import excerpt as _excerpt
 from .formatting import pct as _pct
 from .formatting import pln as _pln
 from .formatting import yes_no as _yes
@@ -66,7 +67,7 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
                 "PLN",
                 "no Brand Zone account with revenue"
                 if pd.isna(row["brand_account_id"])
-                else f"Brand Zone account {row['brand_account_id']} in {row['brand_category']}",
+                else f"Brand Zone account {_excerpt(row['brand_account_id'], ID_CHARS)} in {row['brand_category']}",
             ),
         ),
         (
@@ -257,6 +258,7 @@ def revenue_gaps(row: pd.Series) -> pd.DataFrame:
     return frame
 
 
+ID_CHARS = 40  # an account ID quoted in a sentence is cut to this (the data may hold much longer ones)
 THRESHOLD_NAMES = {"standard": "company threshold", "conditional": "conditional threshold", "brand": "brand threshold"}
 
 
@@ -283,7 +285,8 @@ def gap_sentence(row: pd.Series, as_of: pd.Period | str) -> str:
         path = str(row["path"])
         if path == "brand":
             return (
-                f"Revenue passes on the brand path: the Brand Zone account {row['brand_account_id']} sold "
+                "Revenue passes on the brand path: the Brand Zone account "
+                f"{_excerpt(row['brand_account_id'], ID_CHARS)} sold "
                 f"{_pln(row['brand_revenue'])} in {row['brand_category']} {to}, at or above the brand threshold "
                 f"({_pln(row['brand_account_threshold'])})."
             )
@@ -296,11 +299,11 @@ def gap_sentence(row: pd.Series, as_of: pd.Period | str) -> str:
     gaps = revenue_gaps(row).set_index("path")
     usable = gaps[gaps["other_condition_met"] & gaps["threshold"].notna()]
     nearest = str(usable["gap"].idxmin())  # standard is always usable; idxmin keeps the first of a tie
-    gap = round(float(usable.at[nearest, "gap"]), 2)
+    gap = round(float(usable["gap"].min()), 2)
     short = _pln(gap, 2) if gap < 1 else _pln(gap)  # to the zloty, as every figure beside it ("0 PLN more": no)
     threshold = _pln(usable.at[nearest, "threshold"])
     if nearest == "brand":
-        where = f"in {row['brand_category']} on the Brand Zone account {row['brand_account_id']}"
+        where = f"in {row['brand_category']} on the Brand Zone account {_excerpt(row['brand_account_id'], ID_CHARS)}"
     else:
         where = f"in {category}"
     sentence = f"{short} more revenue {where} {to} reaches the {THRESHOLD_NAMES[nearest]} ({threshold})"
