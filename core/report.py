@@ -69,7 +69,7 @@ STATUS_STYLE = {
 SOURCE_WORDS = {"published": "published", "assumption": "our reading"}
 NAME_CHARS, ACCOUNT_CHARS, CELL_CHARS = 90, 60, 60  # how much user text one line of the page holds
 SHOWN_ACCOUNTS = 4
-CHART_MAX, CHART_MIN = 118.0, 60.0  # the plot's height in points
+CHART_MAX, CHART_MIN = 150.0, 60.0  # the plot's height in points
 
 
 class UnknownCompany(ValueError):
@@ -337,10 +337,10 @@ class _Page:
         head = FontFace(family=FONT, emphasis="B", size_pt=7.5, color=MUTED)
         group_face = FontFace(family=FONT, emphasis="B", size_pt=7.5, color=INK, fill_color=GROUP_FILL)
         with pdf.table(
-            col_widths=(42, 19, 19, 10, 10),
+            col_widths=(42.5, 18.5, 18.5, 10.5, 10),
             width=WIDTH,
             line_height=9,
-            padding=(2, 4, 2, 4),
+            padding=(2, 3, 2, 3),
             text_align=("LEFT", "LEFT", "LEFT", "LEFT", "LEFT"),
             borders_layout=TableBordersLayout.HORIZONTAL_LINES,
             headings_style=head,
@@ -494,13 +494,13 @@ GROUP_TITLES = {
 
 def _result(group: str, passed: bool, revenue_ok: bool) -> tuple[str, tuple[int, int, int]]:
     """The result words and colour of one criterion: a flag is 'raised'; a revenue path that fails while
-    another passes is not needed."""
+    another passes is not used."""
     if group == "Flag":
         return ("✔ no flag", PASS) if passed else ("! flagged", FLAG)
     if passed:
         return "✔ passes", PASS
     if group == "Revenue" and revenue_ok:
-        return "– not needed", QUIET
+        return "– not used", QUIET
     return "✖ fails", FAIL
 
 

@@ -10,9 +10,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from builders import account, dataset, growing_seller, nip
 from pypdf import PdfReader
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from core import Policy, compute_metrics, decide, load_dataset
@@ -203,14 +205,36 @@ def test_cli_refuses_an_unknown_or_malformed_nip_with_exit_2(tmp_path):
 # -- the Seller page ----------------------------------------------------------------------------------
 
 
-def test_seller_page_offers_the_report_of_the_selected_company():
+def test_seller_page_offers_the_report_of_the_selected_company(monkeypatch):
+    """The page registers the report's builder with the download button (built when clicked); the test
+    catches that builder on its way to Streamlit's file manager and runs it, as a click would."""
+    deferred: dict[str, object] = {}
+    register = MediaFileManager.add_deferred
+
+    def capture(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        deferred[file_name or ""] = data_callable
+        return register(self, data_callable, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
     at = AppTest.from_file("../app.py", default_timeout=60)
     at.run()
     at.switch_page("app_pages/seller.py").run()
     at.text_input(key="seller_query").input(ISSUE_NIP).run()
     assert not at.exception, [e.value for e in at.exception]
-    buttons = [b for b in at.get("download_button") if b.label == "⬇ Download seller report (PDF)"]
-    assert len(buttons) == 1
-    assert buttons[0].proto.id  # the button is on the page; its bytes are built when clicked (on_click="ignore")
-    csv_buttons = [b for b in at.get("download_button") if b.label == "⬇ CSV"]
-    assert csv_buttons  # the checklist's own downloads are still there
+    labels = [b.label for b in at.get("download_button")]
+    assert "⬇ Download seller report (PDF)" in labels and "⬇ CSV" in labels  # the checklist's own too
+    build = deferred[f"diamond_partners_{ISSUE_NIP}_2026-10.pdf"]
+    reader, text = read(build())  # type: ignore[operator]
+    assert_one_a4_page(reader)
+    assert "NIP 583-106-03-84" in text and "Kowalczyk i Sikora s.c." in text
+    # The checklist's CSV from the same page says whose it is, in words and numbers.
+    checklist = pd.read_csv(
+        io.BytesIO(deferred[f"checklist_{ISSUE_NIP}_2026_10.csv"]()),  # type: ignore[operator]
+        encoding="utf-8-sig",
+        dtype=str,
+        keep_default_na=False,
+    )
+    assert set(checklist["NIP"]) == {"583-106-03-84"} and set(checklist["As of"]) == {"2026-10"}
+    assert set(checklist["Company"]) == {"Kowalczyk i Sikora s.c."}
+    assert set(checklist["Result"]) == {"passes", "fails"}
+    assert float(checklist.loc[0, "Actual"]) == pytest.approx(2_902_293.58)
