@@ -301,7 +301,6 @@ class _Page:
         top = self.y
         color = STATUS_STYLE[str(f.row["status"])][2]
         # measure, then draw the panel behind the text
-        self.font(9.5)
         height = 8.0
         for i, text in enumerate(lines):
             self.font(9.5 if i == 0 else 8.5, i == 0)
@@ -371,19 +370,22 @@ class _Page:
         the height down to ``limit`` (at most `CHART_MAX`)."""
         pdf, f, row = self.pdf, self.f, self.f.row
         category = row["main_category"]
-        title = f"Monthly revenue in {category}" if pd.notna(category) else "Monthly revenue"
+        title = f"Monthly revenue in {category}" if pd.notna(category) else "Monthly revenue, all categories"
         self.para(title, 11, bold=True)
         company, conditional = row["company_threshold"], row["conditional_threshold"]
         has_lines = pd.notna(company)
+        values = f.monthly.to_numpy(float)
+        if not values.any():
+            self.para(f"No revenue in the 24 months {f.previous[0]} to {f.current[1]}.", 8.5, color=MUTED)
+            return
         note = (
             f"Bars: revenue each month, the current 12 months dark. Lines: the company threshold "
             f"({pln(company)}) and the conditional threshold ({pln(conditional)}) spread over 12 months."
             if has_lines
-            else "No main category: no threshold applies."
+            else "Bars: revenue each month, the current 12 months dark. No main category: no threshold applies."
         )
         self.para(note, 7.5, color=MUTED)
         self.y += 6
-        values = f.monthly.to_numpy(float)
         lines = (
             [
                 (company / 12, COMPANY_LINE, "company ÷ 12", (3, 2)),
@@ -392,7 +394,7 @@ class _Page:
             if has_lines
             else []
         )
-        top_value = max([*values, *(v for v, *_ in lines), 1.0]) * 1.08
+        top_value = max([*values, *(v for v, *_ in lines), 100.0]) * 1.08  # 100 PLN: whole-zloty ticks
         step = _nice_step(top_value / 4)
         top_value = math.ceil(top_value / step) * step
         left, right = MARGIN + 62, MARGIN + WIDTH - 70
@@ -446,10 +448,13 @@ class _Page:
         pdf.set_draw_color(*MUTED)
         pdf.line(left, bottom, right, bottom)
         self.y = bottom + 16
-        totals = (
-            f"12-month totals in this category: current {pln(row['main_category_revenue'])}, previous "
-            f"{pln(row['main_category_prev_revenue'])}, growth {pct(row['main_category_growth'])}."
-        )
+        if has_lines:
+            totals = (
+                f"12-month totals in this category: current {pln(row['main_category_revenue'])}, previous "
+                f"{pln(row['main_category_prev_revenue'])}, growth {pct(row['main_category_growth'])}."
+            )
+        else:
+            totals = f"12-month totals: current {pln(row['total_revenue'])}, previous {pln(row['total_prev_revenue'])}."
         self.para(totals, 8, color=INK)
 
     def footer(self) -> float:

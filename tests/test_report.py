@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builders import account, dataset, growing_seller, nip
+from builders import account, dataset, growing_seller, monthly, nip
 from pypdf import PdfReader
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
@@ -161,6 +161,14 @@ def test_a_company_without_revenue_has_no_main_category():
     reader, text = read(seller_report(data, metrics, decisions, Policy.default(), n))
     assert_one_a4_page(reader)
     assert "Main category: none" in text and "no revenue path applies" in text
+    assert "No revenue in the 24 months 2024-11 to 2026-10." in text  # no empty chart
+    # Revenue only in the previous window: no main category, the chart shows every category, no threshold.
+    data = dataset([account("P1", n)], monthly("P1", "Garden", "2024-11", "2025-10", 50_000))
+    metrics = compute_metrics(data, "2026-10")
+    decisions = decide(metrics, Policy.default())
+    reader, text = read(seller_report(data, metrics, decisions, Policy.default(), n))
+    assert_one_a4_page(reader)
+    assert "Monthly revenue, all categories" in text and words(f"previous {pln(600_000)}") in text
 
 
 def test_unknown_or_malformed_nip(sample):
