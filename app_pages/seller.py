@@ -1,11 +1,13 @@
 """Seller check: one company's status and why, and the near misses for the sales team."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
-from core.explain import checklist, near_misses, revenue_gaps
-from core.formatting import pln
+from core.explain import SHOWN_COLUMNS, checklist, checklist_export, gap_sentence, near_misses, revenue_gaps
 from core.lookup import company_accounts, company_categories, company_monthly, find_companies
+from core.report import seller_report
 from ui import charts, components, state
 
 st.title("Seller check")
@@ -55,8 +57,22 @@ if not matches.empty:
         help="The category with the largest revenue in the current window.",
     )
 
+    st.download_button(
+        "⬇ Download seller report (PDF)",
+        partial(seller_report, dataset, metrics, decisions, policy, str(row["nip"])),  # built only when clicked
+        file_name=f"diamond_partners_{row['nip']}_{metrics.as_of}.pdf",
+        mime="application/pdf",
+        key="dl_seller_report",
+        on_click="ignore",
+        help="One A4 page to send: status, every criterion, the gap to the nearest revenue path, monthly revenue.",
+    )
+
     st.subheader("Checklist")
-    components.table(checklist(row, policy), "checklist", key="checklist")
+    components.table(checklist(row, policy), "checklist", key="checklist", columns=SHOWN_COLUMNS, downloads=False)
+    # The download says whose checklist it is and when, with figures as numbers and results as words.
+    components.download_buttons(
+        checklist_export(row, policy, metrics.as_of), f"checklist {row['nip']} {metrics.as_of}", key="checklist"
+    )
 
     st.subheader("Gap to each revenue path")
     gaps = revenue_gaps(row)
@@ -71,12 +87,8 @@ if not matches.empty:
             "other_condition_met": st.column_config.CheckboxColumn("Other condition met"),
         },
     )
-    if pd.isna(row["gap"]):
-        st.caption("No revenue in the current window: no main category, so no revenue path applies.")
-    elif row["gap"] > 0:
-        st.caption(f"Standard path: {pln(row['gap'])} short of the company threshold.")
-    else:
-        st.caption("Standard path: at or above the company threshold.")
+    # The nearest path the seller can use (not always the standard one); it may quote an account ID: escaped.
+    st.caption(components.literal(gap_sentence(row, metrics.as_of)))
 
     left, right = st.columns(2)
     with left:

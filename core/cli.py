@@ -1,4 +1,4 @@
-"""Command line: `python -m core evaluate | target | sweep | compare | policy | sample`.
+"""Command line: `python -m core evaluate | target | sweep | compare | report | policy | sample`.
 
 Exit codes: 0 success, 2 bad input (the problems go to stderr, never a traceback: the first
 ``LISTED_PROBLEMS`` of them, the rest counted by kind; ``--problems FILE`` writes them all as CSV).
@@ -19,11 +19,14 @@ from .comparison import compare_scenarios
 from .dataset import DataError
 from .decide import decide
 from .explain import by_category, path_counts, status_counts
+from .formatting import excerpt
 from .loading import load_dataset
 from .metrics import compute_metrics
+from .nip import clean_nip, format_nip, is_valid_nip
 from .parameters import THRESHOLD_KINDS
 from .policy import Policy, PolicyError
 from .program import summary
+from .report import STATUS_STYLE, UnknownCompany, seller_report
 from .sample import SAMPLE_PARAMS, write_sample
 from .targets import alternatives, curve, describe_target, target
 
@@ -51,6 +54,14 @@ def main(argv: list[str] | None = None) -> int:
 
     cp = _data_parser(sub, "compare", "qualified companies per category under the baseline and each policy", many=True)
     cp.add_argument("--out", required=True, help="CSV to write: category, baseline, then a column per scenario")
+
+    rp = sub.add_parser("report", help="write one company's one-page PDF report (for a sales person to send)")
+    rp.add_argument("--accounts", required=True, help="accounts table (CSV, XLSX or Parquet)")
+    rp.add_argument("--revenue", help="revenue table (leave out when --accounts is a workbook with both sheets)")
+    rp.add_argument("--nip", required=True, help="the company's NIP: 583-106-03-84, 5831060384 or PL5831060384")
+    rp.add_argument("--policy", help="policy file (YAML or JSON); default: the published policy")
+    rp.add_argument("--as-of", help="as-of month YYYY-MM; default: the latest month in the revenue table")
+    rp.add_argument("--out", required=True, help="PDF file to write")
 
     sub.add_parser("policy", help="print the default (published) policy as YAML")
 
@@ -114,6 +125,30 @@ def _evaluate(args: argparse.Namespace) -> int:
     decisions.to_csv(args.out or sys.stdout, index=False)  # the contract's columns come first
     # The summary goes wherever the decisions don't, so a pipe gets clean CSV.
     _print_summary(decisions, metrics, policy, sys.stdout if args.out else sys.stderr)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    """The seller report of one company. The NIP is checked before the data is read, so a typo fails fast."""
+    nip = clean_nip(args.nip)
+    if not is_valid_nip(nip):
+        raise ValueError(
+            f"--nip {excerpt(args.nip, 40)!r} is not a valid NIP: 10 digits whose last is the check digit "
+            "(dashes, spaces and a leading PL are allowed)"
+        )
+    policy = Policy.load(args.policy) if args.policy else Policy.default()
+    dataset = load_dataset(args.accounts, args.revenue, policy)
+    metrics = compute_metrics(dataset, args.as_of)
+    decisions = decide(metrics, policy)
+    try:
+        pdf = seller_report(dataset, metrics, decisions, policy, nip)
+    except UnknownCompany as exc:  # a ValueError: exit 2 with the message
+        raise UnknownCompany(f"{exc} ({excerpt(args.accounts, 120)})") from None
+    with open(args.out, "wb") as out:
+        out.write(pdf)
+    row = decisions[decisions["nip"] == nip].iloc[0]
+    status = STATUS_STYLE[str(row["status"])][0].lower()
+    print(f"wrote {args.out} ({len(pdf) / 1024:.0f} kB): {row['company_name']}, NIP {format_nip(nip)}, {status}")
     return 0
 
 
@@ -184,7 +219,7 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"evaluate": _evaluate, "target": _target, "sweep": _sweep, "compare": _compare}
+COMMANDS = {"evaluate": _evaluate, "target": _target, "sweep": _sweep, "compare": _compare, "report": _report}
 BASELINE_COLUMN = "baseline"
 
 

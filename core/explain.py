@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 
 from .decide import PATHS, STATUSES
+from .formatting import excerpt as _excerpt
 from .formatting import pct as _pct
 from .formatting import pln as _pln
 from .formatting import yes_no as _yes
+from .nip import format_nip
 from .parameters import ASSUMPTION, PUBLISHED, Source, parameter, threshold_kind
 from .policy import CATEGORIES, Policy
 
@@ -30,6 +32,7 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             _pln(row["company_threshold"]),
             row["standard_ok"],
             threshold_kind("company").source,
+            _figures(row["main_category_revenue"], "≥", row["company_threshold"], "PLN"),
         ),
         (
             "Revenue",
@@ -39,6 +42,14 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             f"(peer percentile {policy.conditional.peer_percentile:g})",
             row["conditional_ok"],
             _source("conditional.peer_percentile"),
+            _figures(
+                row["main_category_revenue"],
+                "≥",
+                row["conditional_threshold"],
+                "PLN",
+                f"and main-category growth {_pct(row['main_category_growth'])} > peer benchmark "
+                f"{_pct(row['peer_benchmark'])}",
+            ),
         ),
         (
             "Revenue",
@@ -49,6 +60,15 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             _pln(row["brand_account_threshold"]),
             row["brand_ok"],
             threshold_kind("brand").source,
+            _figures(
+                row["brand_revenue"],
+                "≥",
+                row["brand_account_threshold"],
+                "PLN",
+                "no Brand Zone account with revenue"
+                if pd.isna(row["brand_account_id"])
+                else f"Brand Zone account {_excerpt(row['brand_account_id'], ID_CHARS)} in {row['brand_category']}",
+            ),
         ),
         (
             "Quality",
@@ -57,6 +77,7 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             "yes",
             row["business_account"],
             PUBLISHED,
+            _figures(_yes(row["business_account"]), "=", "yes"),
         ),
         (
             "Quality",
@@ -65,6 +86,7 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             f"≥ {cr.min_positive_ratings_pct:g} %",
             row["ratings_ok"],
             _source("criteria.min_positive_ratings_pct"),
+            _figures(row["positive_ratings_pct"], "≥", cr.min_positive_ratings_pct, "%"),
         ),
         (
             "Quality",
@@ -73,6 +95,7 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             f"≥ {cr.min_quality_main}",
             row["quality_main_ok"],
             _source("criteria.min_quality_main"),
+            _figures(row["quality_main"], "≥", cr.min_quality_main, "level"),
         ),
         (
             "Quality",
@@ -81,6 +104,12 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             f"≥ {cr.min_quality_other}",
             row["quality_other_ok"],
             _source("criteria.min_quality_other"),
+            _figures(
+                "no other account" if pd.isna(row["lowest_other_quality"]) else row["lowest_other_quality"],
+                "≥",
+                cr.min_quality_other,
+                "level",
+            ),
         ),
         (
             "Growth",
@@ -89,6 +118,7 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             "> 0 PLN",
             row["history_ok"],
             ASSUMPTION,
+            _figures(row["total_prev_revenue"], ">", 0, "PLN"),
         ),
         (
             "Growth",
@@ -97,6 +127,7 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             f"> {_pct(gr.min_yoy_growth)}",
             bool(growth > gr.min_yoy_growth) if pd.notna(growth) else False,
             _source("growth.min_yoy_growth"),
+            _figures(_percent(growth), ">", _percent(gr.min_yoy_growth), "%"),
         ),
         (
             "Growth",
@@ -105,8 +136,17 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             f"≥ {gr.min_growing_quarters} of 4",
             row["growing_quarters"] >= gr.min_growing_quarters,
             _source("growth.min_growing_quarters"),
+            _figures(int(row["growing_quarters"]), "≥", gr.min_growing_quarters, "quarters of 4"),
         ),
-        ("Flag", "No account suspended", _yes(not row["flag_suspended"]), "yes", not row["flag_suspended"], PUBLISHED),
+        (
+            "Flag",
+            "No account suspended",
+            _yes(not row["flag_suspended"]),
+            "yes",
+            not row["flag_suspended"],
+            PUBLISHED,
+            _figures(_yes(not row["flag_suspended"]), "=", "yes"),
+        ),
         (
             "Flag",
             "Transaction problem rate, worst account",
@@ -114,6 +154,7 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             f"≤ {_pct(fl.max_transaction_problem_rate)}",
             not row["flag_transaction_problems"],
             _source("flags.max_transaction_problem_rate"),
+            _figures(_percent(row["transaction_problem_rate"]), "≤", _percent(fl.max_transaction_problem_rate), "%"),
         ),
         (
             "Flag",
@@ -122,6 +163,7 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             f"≥ {_pct(fl.min_exportable_share)}",
             not row["flag_export"],
             _source("flags.min_exportable_share"),
+            _figures(_percent(row["exportable_share"]), "≥", _percent(fl.min_exportable_share), "%"),
         ),
         (
             "Flag",
@@ -130,11 +172,64 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             f"≥ {_pct(fl.min_new_condition_share)}",
             not row["flag_condition"],
             _source("flags.min_new_condition_share"),
+            _figures(_percent(row["new_condition_share"]), "≥", _percent(fl.min_new_condition_share), "%"),
         ),
     ]
-    frame = pd.DataFrame(items, columns=["group", "criterion", "actual", "required", "passed", "source"])
+    frame = pd.DataFrame(
+        [item[:-1] for item in items], columns=["group", "criterion", "actual", "required", "passed", "source"]
+    )
     frame["passed"] = frame["passed"].astype(bool)
-    return frame
+    figures = pd.DataFrame([item[-1] for item in items], columns=FIGURE_COLUMNS, dtype=object)
+    return pd.concat([frame, figures], axis=1)
+
+
+# The checklist's machine-readable side, for downloads: the actual figure and the required one as numbers
+# (PLN, percent) or words (yes/no, a level), the comparison between them, the unit, and a note where the
+# criterion needs more than one figure. `actual`/`required` are the same facts as text for people.
+FIGURE_COLUMNS = ["actual_value", "test", "required_value", "unit", "note"]
+SHOWN_COLUMNS = ["group", "criterion", "actual", "required", "passed", "source"]
+
+
+def _figures(actual, test: str, required, unit: str = "", note: str = "") -> tuple:
+    return (_plain_number(actual), test, _plain_number(required), unit, note)
+
+
+def _plain_number(value):
+    """A number as a plain int or float (to the grosz / 1e-7 %), None where missing; words as they are."""
+    if isinstance(value, str) or value is None:
+        return value
+    if pd.isna(value):
+        return None
+    number = round(float(value), 7)
+    return int(number) if number.is_integer() else number
+
+
+def _percent(fraction):
+    """A fraction as a percentage number (0.03 -> 3.0), without float noise (0.03 * 100 = 3.0000000000000004)."""
+    return None if fraction is None or pd.isna(fraction) else round(float(fraction) * 100, 7)
+
+
+def checklist_export(row: pd.Series, policy: Policy, as_of: pd.Period | str) -> pd.DataFrame:
+    """The checklist as a file a person can send or sort: which company (name, NIP, as-of month) on every
+    row, figures as numbers where they are numbers (money in PLN, shares in percent) and words where they
+    are words, the comparison and unit, "passes"/"fails", and whether the rule is published or our reading."""
+    items = checklist(row, policy)
+    return pd.DataFrame(
+        {
+            "Company": row["company_name"],
+            "NIP": format_nip(str(row["nip"])),
+            "As of": str(as_of),
+            "Group": items["group"],
+            "Criterion": items["criterion"],
+            "Actual": items["actual_value"],
+            "Test": items["test"],
+            "Required": items["required_value"],
+            "Unit": items["unit"],
+            "Result": items["passed"].map({True: "passes", False: "fails"}),
+            "Rule": items["source"],
+            "Note": items["note"],
+        }
+    )
 
 
 def _source(key: str) -> Source:
@@ -161,6 +256,71 @@ def revenue_gaps(row: pd.Series) -> pd.DataFrame:
     frame["gap_pct"] = (frame["gap"] / frame["threshold"]).mask(frame["threshold"] == 0, 0.0)
     frame["passes"] = [bool(row["standard_ok"]), bool(row["conditional_ok"]), bool(row["brand_ok"])]
     return frame
+
+
+ID_CHARS = 40  # an account ID quoted in a sentence is cut to this (the data may hold much longer ones)
+THRESHOLD_NAMES = {"standard": "company threshold", "conditional": "conditional threshold", "brand": "brand threshold"}
+
+
+def gap_sentence(row: pd.Series, as_of: pd.Period | str) -> str:
+    """One plain sentence on a company's revenue: which path it passes on, or how much more revenue reaches
+    the nearest path it can actually use. ``row`` is one row of `decide`'s output, ``as_of`` its month.
+
+    Usable paths: standard always; conditional only where main-category growth already beats the peer
+    benchmark (more revenue there only raises that growth); brand where a Brand Zone account has revenue.
+    The nearest is the smallest gap in PLN (what a sales person asks the seller for), a tie going to the
+    rules' order. The gap is rounded to the zloty like the figures it is the difference of (under 1 PLN, to
+    the grosz).
+    Where the conditional threshold is nearer but its growth condition fails, the sentence says so.
+    """
+    to = f"in the 12 months to {as_of}"
+    if pd.isna(row["main_category"]):
+        return f"No revenue {to}: no main category, so no revenue path applies."
+    category = row["main_category"]
+    growth_clause = (
+        f"main-category growth of {_pct(row['main_category_growth'])} is above the peer benchmark of "
+        f"{_pct(row['peer_benchmark'])}"
+    )
+    if row["revenue_ok"]:
+        path = str(row["path"])
+        if path == "brand":
+            return (
+                "Revenue passes on the brand path: the Brand Zone account "
+                f"{_excerpt(row['brand_account_id'], ID_CHARS)} sold "
+                f"{_pln(row['brand_revenue'])} in {row['brand_category']} {to}, at or above the brand threshold "
+                f"({_pln(row['brand_account_threshold'])})."
+            )
+        threshold = row["company_threshold"] if path == "standard" else row["conditional_threshold"]
+        extra = f", and {growth_clause}" if path == "conditional" else ""
+        return (
+            f"Revenue passes on the {path} path: {_pln(row['main_category_revenue'])} in {category} {to}, at or "
+            f"above the {THRESHOLD_NAMES[path]} ({_pln(threshold)}){extra}."
+        )
+    gaps = revenue_gaps(row).set_index("path")
+    usable = gaps[gaps["other_condition_met"] & gaps["threshold"].notna()]
+    nearest = str(usable["gap"].idxmin())  # standard is always usable; idxmin keeps the first of a tie
+    gap = round(float(usable["gap"].min()), 2)
+    short = _pln(gap, 2) if gap < 1 else _pln(gap)  # to the zloty, as every figure beside it ("0 PLN more": no)
+    threshold = _pln(usable.at[nearest, "threshold"])
+    if nearest == "brand":
+        where = f"in {row['brand_category']} on the Brand Zone account {_excerpt(row['brand_account_id'], ID_CHARS)}"
+    else:
+        where = f"in {category}"
+    sentence = f"{short} more revenue {where} {to} reaches the {THRESHOLD_NAMES[nearest]} ({threshold})"
+    if nearest == "conditional":
+        return f"{sentence}, open to it because its {growth_clause}."
+    conditional = gaps.loc["conditional"]
+    if not conditional["other_condition_met"] and conditional["gap"] < gaps.at[nearest, "gap"]:
+        measured = (
+            f"it is {_pct(row['main_category_growth'])}"
+            if pd.notna(row["main_category_growth"])
+            else "it cannot be measured without revenue there in the 12 months before"
+        )
+        sentence += (
+            f"; the nearer conditional threshold ({_pln(conditional['threshold'])}) also needs main-category "
+            f"growth above the peer benchmark of {_pct(row['peer_benchmark'])}, and {measured}"
+        )
+    return sentence + "."
 
 
 def near_misses(decisions: pd.DataFrame, within: float = 0.2) -> pd.DataFrame:

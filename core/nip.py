@@ -38,3 +38,11 @@ def clean_nip(text: str) -> str:
 def is_valid_nip(nip: str) -> bool:
     """Ten digits (already cleaned) whose last digit is the checksum of the other nine."""
     return len(nip) == 10 and nip.isascii() and nip.isdigit() and nip_check_digit(nip[:9]) == int(nip[9])
+
+
+def format_nip(nip: str) -> str:
+    """A NIP as people write it, 3-3-2-2 digits: '5831060384' -> '583-106-03-84'. Anything that is not
+    ten digits comes back unchanged (the caller shows what it was given)."""
+    if len(nip) != 10 or not (nip.isascii() and nip.isdigit()):
+        return nip
+    return f"{nip[:3]}-{nip[3:6]}-{nip[6:8]}-{nip[8:]}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 from builders import account, dataset, growing_seller, nip
@@ -11,13 +13,18 @@ from core.comparison import flips
 from core.explain import (
     by_category,
     checklist,
+    checklist_export,
     compare_by_category,
     funnel,
+    gap_sentence,
     near_misses,
     path_counts,
     revenue_gaps,
     status_counts,
 )
+from core.formatting import pct, pln
+from core.nip import format_nip
+from ui.export import to_csv_bytes
 
 AS_OF = "2026-10"
 N = [nip(i) for i in range(6)]
@@ -119,3 +126,125 @@ def test_funnel_keeps_those_passing_every_stage_before(metrics):
     f = funnel(decide(metrics, Policy.default())).set_index("stage")["companies"]
     assert f.iloc[0] == 6 and f["Revenue threshold (any path)"] == 3 and f.iloc[-1] == 2
     assert f.is_monotonic_decreasing
+
+
+# -- the gap sentence: the path the seller is closest to and can actually use -------------------------
+
+HOME = "Home Decoration & Office"  # company 6 000 000, conditional 3 000 000, brand 1 500 000 PLN
+GAP_NIPS = [nip(100 + i) for i in range(4)]
+
+
+def gap_row(seller_before: float, peers_before: tuple[float, float] = (2_000_000, 1_800_000), brand: float = 0):
+    """The seller sells 2 902 294 PLN in Home Decoration & Office over the 12 months to 2026-10 and
+    ``seller_before`` the 12 months before. Two peers, each 2 000 000 PLN now, give the peer benchmark:
+    the median of the three growths. ``brand`` > 0 adds a Brand Zone account of the seller selling that
+    much in Fashion (brand threshold 350 000 PLN)."""
+    accounts = [
+        account("S1", GAP_NIPS[0], main_account=True),
+        account("P1", GAP_NIPS[1]),
+        account("P2", GAP_NIPS[2]),
+    ]
+    rev = (
+        growing_seller("S1", HOME, 2_902_294, seller_before)
+        + growing_seller("P1", HOME, 2_000_000, peers_before[0])
+        + growing_seller("P2", HOME, 2_000_000, peers_before[1])
+    )
+    if brand:
+        accounts.append(account("B1", GAP_NIPS[0], brand_zone=True))
+        rev += growing_seller("B1", "Fashion", brand, brand)
+    d = decide(compute_metrics(dataset(accounts, rev), AS_OF), Policy.default())
+    return d[d["nip"] == GAP_NIPS[0]].iloc[0]
+
+
+def test_gap_sentence_points_at_the_conditional_path_when_its_growth_condition_holds():
+    # Growth: seller 2 902 294 / 2 000 000 − 1 = 45.1 %; peers 0 % and 11.1 %: benchmark (median) 11.1 %.
+    row = gap_row(2_000_000)
+    assert row["gap"] == pytest.approx(3_097_706) and row["main_category_growth"] > row["peer_benchmark"]
+    sentence = gap_sentence(row, AS_OF)
+    assert sentence.startswith(
+        f"{pln(97_706)} more revenue in Home Decoration & Office in the 12 months to 2026-10 "
+        "reaches the conditional threshold"
+    ), sentence
+    assert pln(3_097_706) not in sentence
+
+
+def test_gap_sentence_points_at_the_standard_path_without_the_growth_condition():
+    # Seller 2 902 294 / 3 000 000 − 1 = −3.3 %; peers 0 % and 11.1 %: benchmark 0 %, not beaten.
+    row = gap_row(3_000_000)
+    assert not row["main_category_growth"] > row["peer_benchmark"]
+    sentence = gap_sentence(row, AS_OF)
+    assert sentence.startswith(
+        f"{pln(3_097_706)} more revenue in Home Decoration & Office in the 12 months to 2026-10 "
+        "reaches the company threshold"
+    ), sentence
+    # …and says why the nearer conditional threshold does not count.
+    assert f"conditional threshold ({pln(3_000_000)}) also needs main-category growth above" in sentence
+
+
+def test_gap_sentence_points_at_a_brand_zone_account_when_that_is_closest():
+    # Brand Zone account B1: 300 000 PLN in Fashion, 50 000 PLN under the brand threshold; standard 3 097 706.
+    row = gap_row(3_000_000, brand=300_000)
+    sentence = gap_sentence(row, AS_OF)
+    assert sentence.startswith(
+        f"{pln(50_000)} more revenue in Fashion on the Brand Zone account B1 in the 12 months to 2026-10 "
+        "reaches the brand threshold"
+    ), sentence
+    # With the conditional path usable too (97 706 PLN short), the brand path is still the closest.
+    assert gap_sentence(gap_row(2_000_000, brand=300_000), AS_OF).startswith(pln(50_000))
+
+
+def test_gap_sentence_rounds_the_gap_to_the_zloty_and_a_gap_under_one_zloty_to_the_grosz():
+    row = gap_row(2_000_000).copy()
+    row["main_category_revenue"] = 2_902_293.58  # 97 706.42 PLN short: as the figures beside it, to the zloty
+    assert gap_sentence(row, AS_OF).startswith(f"{pln(97_706)} more revenue")
+    row["main_category_revenue"] = 2_999_999.60  # 0.40 PLN short: "0 PLN more" would be false
+    assert gap_sentence(row, AS_OF).startswith(f"{pln(0.40, 2)} more revenue")
+
+
+def test_gap_sentence_when_revenue_passes_or_there_is_none(metrics):
+    d = decide(metrics, Policy.default())
+    passing = gap_sentence(by_nip(d, N[0]), AS_OF)
+    assert passing.startswith(f"Revenue passes on the standard path: {pln(3_600_000)} in Fashion"), passing
+    none = gap_row(2_000_000).copy()
+    none["main_category"] = float("nan")
+    assert gap_sentence(none, AS_OF) == (
+        "No revenue in the 12 months to 2026-10: no main category, so no revenue path applies."
+    )
+
+
+def test_checklist_export_names_the_company_and_keeps_numbers_as_numbers():
+    row = gap_row(2_000_000)
+    out = checklist_export(row, Policy.default(), AS_OF)
+    assert len(out) == 14
+    assert set(out["Company"]) == {"S1"} and set(out["As of"]) == {"2026-10"}
+    n = GAP_NIPS[0]
+    assert set(out["NIP"]) == {f"{n[:3]}-{n[3:6]}-{n[6:8]}-{n[8:]}"}
+    assert set(out["Result"]) <= {"passes", "fails"}
+    standard, conditional, brand = out.iloc[0], out.iloc[1], out.iloc[2]
+    assert (standard["Actual"], standard["Test"], standard["Required"], standard["Unit"]) == (
+        2_902_294,
+        "≥",
+        6_000_000,
+        "PLN",
+    )
+    assert standard["Result"] == "fails" and standard["Rule"] == "published"
+    assert conditional["Required"] == 3_000_000
+    assert (
+        conditional["Note"]
+        == f"and main-category growth {pct(2_902_294 / 2_000_000 - 1)} > peer benchmark {pct(1 / 9)}"
+    )
+    assert brand["Actual"] is None and brand["Note"] == "no Brand Zone account with revenue"
+    by_criterion = out.set_index("Criterion")
+    assert by_criterion.loc["Positive ratings of the main account, last 12 months", "Actual"] == 100
+    assert by_criterion.loc["Transaction problem rate, worst account", "Required"] == 3  # 0.03 as percent, no noise
+    assert by_criterion.loc["Main account is an active Business Account", "Actual"] == "yes"
+    assert by_criterion.loc["Quarters beating the same quarter a year earlier", "Actual"] == 4
+    # The file a person downloads: money reads back as numbers, no True/False anywhere.
+    back = pd.read_csv(io.BytesIO(to_csv_bytes(out)), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert back.loc[0, "Actual"] == "2902294" and float(back.loc[0, "Required"]) == 6_000_000
+    assert not back.isin(["True", "False"]).any().any()
+
+
+def test_format_nip():
+    assert format_nip("5831060384") == "583-106-03-84"
+    assert format_nip("583106038") == "583106038"  # not ten digits: unchanged
