@@ -107,7 +107,7 @@ class Thresholds(_Strict):
     def _conditional_not_above_company(self) -> Thresholds:
         if self.conditional > self.company:
             raise ValueError(
-                f"conditional threshold {self.conditional:,.0f} is above the company threshold {self.company:,.0f}"
+                f"conditional threshold {pln(self.conditional)} is above the company threshold {pln(self.company)}"
             )
         return self
 
