@@ -147,9 +147,11 @@ def axis_ticks(high: float, low: float = 0.0, *, log: bool = False, target: int 
         low = max(low, 1.0)
         first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
         steps = (1, 2, 5) if last - first <= 3 else (1,)
-        values = [m * 10.0**e for e in range(first, last + 1) for m in steps if low <= m * 10.0**e <= high * 1.0001]
-        if not values:
-            values = [10.0**first]
+        grid = [m * 10.0**e for e in range(first, last + 1) for m in steps]
+        # from the grid value at or below ``low`` to the one at or above ``high`` (plotly pads its range)
+        below = max((v for v in grid if v <= low), default=grid[0])
+        above = min((v for v in grid if v >= high), default=grid[-1])
+        values = [v for v in grid if below <= v <= above]
         return values, [compact(v) for v in values]
     step = _nice_step(high - low, target)
     start = math.floor(low / step) * step

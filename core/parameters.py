@@ -278,12 +278,12 @@ _THRESHOLD_TEXT = {
         "The brand threshold applies to a single Brand Zone account.",
     ),
 }
-# The page's cell text for each kind, e.g. "Fashion | Threshold for companies 3 200 000 PLN" (the page
-# writes 3,200,000: the figure is written in the app's one number format, core.formatting).
+# The page's cell text for each kind, e.g. "Fashion | Threshold for companies 3,200,000 PLN". A quotation,
+# so it keeps the page's own number format (tests/test_policy.py finds every quote in the page's text).
 _THRESHOLD_CELL = {
-    "company": "{category} | Threshold for companies {value}",
-    "conditional": "Conditional threshold {value}",
-    "brand": "Brand threshold {value}",
+    "company": "{category} | Threshold for companies {value:,.0f} PLN",
+    "conditional": "Conditional threshold {value:,.0f} PLN",
+    "brand": "Brand threshold {value:,.0f} PLN",
 }
 
 
@@ -315,7 +315,7 @@ def _threshold(category: str, kind: str) -> Parameter:
         unit="PLN",
         source=PUBLISHED,
         default=value,
-        quote=_THRESHOLD_CELL[kind].format(category=category, value=pln(value)),
+        quote=_THRESHOLD_CELL[kind].format(category=category, value=value),
         minimum=0,
         maximum=THRESHOLD_MAX,
         step=1,

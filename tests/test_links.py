@@ -82,7 +82,7 @@ def _refused(params) -> list[str]:
     [
         (
             {"Fashion.company": "99999999999"},
-            "Fashion.company: 99999999999 is above the largest allowed value 80,000,000",
+            "Fashion.company: 99999999999 is above the largest allowed value 80\u00a0000\u00a0000",
         ),
         ({"Fashion.company": "1" * 5000}, "Fashion.company: the value is 5,000 characters long"),
         ({"Fashion.company": "nan"}, "Fashion.company: 'nan' is not a number"),
@@ -104,7 +104,8 @@ def _refused(params) -> list[str]:
         ),
         (
             {"Fashion.conditional": "5000000"},
-            "Fashion: conditional threshold 5,000,000 is above the company threshold 3,200,000",
+            "Fashion: conditional threshold 5\u00a0000\u00a0000\u00a0PLN is above the company threshold "
+            "3\u00a0200\u00a0000\u00a0PLN",
         ),
         (
             {"criteria.min_quality_main": "Excellent"},

@@ -260,7 +260,7 @@ def test_help_text_starts_with_published_or_our_assumption():
         ("categories.Fashion.company", float("nan"), "finite"),
         ("categories.Fashion.company", float("inf"), "finite"),
         ("categories.Fashion.company", -1, "below the smallest allowed value 0"),
-        ("categories.Fashion.company", 80_000_001, "above the largest allowed value 80,000,000"),
+        ("categories.Fashion.company", 80_000_001, "above the largest allowed value 80\u00a0000\u00a0000"),
         ("growth.min_growing_quarters", 2.5, "whole number"),
         ("growth.min_growing_quarters", 5, "above the largest allowed value 4"),
         ("criteria.min_quality_main", 3, "expected a level name"),
@@ -292,7 +292,7 @@ def test_values_are_formatted_in_their_unit():
     nb = "\u00a0"
     assert params.format_value("categories.Fashion.company", 2_560_000) == f"2{nb}560{nb}000{nb}PLN"
     assert params.format_value("criteria.min_positive_ratings_pct", 99.0) == f"99{nb}%"
-    assert params.format_value("flags.max_transaction_problem_rate", 0.025) == f"2.5{nb}%"
+    assert params.format_value("flags.max_transaction_problem_rate", 0.025) == f"2,5{nb}%"
     assert params.format_value("flags.max_transaction_problem_rate", 0.07) == f"7{nb}%"  # no float noise
     assert params.format_value("growth.min_growing_quarters", 2) == "2"
     assert params.format_value("criteria.min_quality_main", "Super") == "Super"
