@@ -21,7 +21,7 @@ from core.policy import CATEGORIES, Policy
 # each reads as text on white at WCAG AA (≥ 4.5:1) and chosen so that the three stay apart under
 # protanopia, deuteranopia and tritanopia (tests/test_colours.py simulates them: ΔE ≥ 30 for each pair).
 # A status never relies on its colour alone: it also has an icon (text, badges) and a marker shape (charts).
-STATUS_COLORS = {"qualified": "#0072b2", "review": "#b35900", "not_qualified": "#4a4a4a"}
+STATUS_COLORS = {"qualified": "#0072b2", "review": "#a65200", "not_qualified": "#4a4a4a"}
 STATUS_LABELS = {"qualified": "Qualified", "review": "Review", "not_qualified": "Not qualified"}
 STATUS_ICONS = {"qualified": "✔", "review": "⚑", "not_qualified": "✖"}  # text (tables, legends)
 STATUS_NAMES = {s: f"{STATUS_ICONS[s]} {label}" for s, label in STATUS_LABELS.items()}  # icon and label
