@@ -1,6 +1,7 @@
 """Overview: the program at a glance for the active dataset and scenario. It opens with the program's
-name, what it is, and one generated sentence (`core.explain.headline`); the per-category chart sits next
-to the counts so that it is whole above the fold at 1280×720."""
+name; beside the per-category chart come what the program is, one generated sentence
+(`core.explain.headline`) and the counts, so that the chart is whole above the fold at 1280×720
+(tests/test_browser.py measures it)."""
 
 import streamlit as st
 
@@ -8,26 +9,25 @@ from core.explain import PROGRAM_NAME, PROGRAM_SENTENCE, by_category, funnel, he
 from ui import charts, components, state
 
 st.title(PROGRAM_NAME)
-st.write(PROGRAM_SENTENCE)
 
 dataset, metrics = state.dataset(), state.metrics()
 decisions, policy = state.decisions_for("scenario")
 current, previous = metrics.current_window, metrics.previous_window
 scope = "under the published thresholds" if state.is_baseline() else "under the What-if scenario"
-st.markdown(f"**{headline(decisions, scope)}**")  # our own sentence: numbers and our words, no user text
-
 counts, paths = status_counts(decisions), path_counts(decisions)
-chart, side = st.columns([3, 2], gap="medium")
+
+chart, side = st.columns(2, gap="medium")
 with side:
+    st.write(PROGRAM_SENTENCE)
+    st.markdown(f"**{headline(decisions, scope)}**")  # our own sentence: numbers and our words, no user text
     cols = st.columns(3)
-    cols[0].metric(components.STATUS_MD["qualified"], components.count_text(counts["qualified"]), border=True)
+    cols[0].metric(components.STATUS_MD["qualified"], components.count_text(counts["qualified"]))
     cols[1].metric(
         components.STATUS_MD["review"],
         components.count_text(counts["review"]),
-        border=True,
         help="Revenue and quality pass, but a flag asks for a human look.",
     )
-    cols[2].metric(components.STATUS_MD["not_qualified"], components.count_text(counts["not_qualified"]), border=True)
+    cols[2].metric(components.STATUS_MD["not_qualified"], components.count_text(counts["not_qualified"]))
     cols = st.columns(3)
     cols[0].metric(
         "Standard path",

@@ -136,7 +136,7 @@ def _total_labels(fig: go.Figure, categories, totals) -> None:
 def qualifiers_by_category(decisions: pd.DataFrame, by: str = "path", compact: bool = False) -> go.Figure:
     """Qualifying companies per main category, stacked by revenue path (``by="path"``) or, with the
     companies sent to review, by status (``by="status"``), each bar with its total. ``compact``: rows
-    of 22 px, so that the whole chart, axis included, fits above the fold of a 1280×720 screen."""
+    of 24 px, so that the whole chart, axis included, fits above the fold of a 1280×720 screen."""
     counts = by_category(decisions)
     fig = go.Figure()
     if by == "path":
@@ -157,12 +157,19 @@ def qualifiers_by_category(decisions: pd.DataFrame, by: str = "path", compact: b
             hovertemplate="%{y}: %{x:,d} companies<extra>" + name + "</extra>",
         )
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(autorange="reversed", title=None)
+    # Every category named, even in compact rows (plotly would skip every other label when rows are tight).
+    fig.update_yaxes(
+        autorange="reversed",
+        title=None,
+        tickmode="array",
+        tickvals=list(counts["category"]),
+        ticktext=list(counts["category"]),
+    )
     stacked = pd.concat([values for _, values, _, _ in series], axis=1).sum(axis=1)  # one bar per category
     _total_labels(fig, counts["category"], stacked)
     _count_axis(fig, stacked.max(), "Companies")
     fig.update_xaxes(range=[0, max(stacked.max(), 1) * 1.12])  # room for the value labels
-    return _layout(fig, title, _category_rows(per_row=22 if compact else 34))
+    return _layout(fig, title, _category_rows(per_row=24 if compact else 34))
 
 
 def baseline_vs_scenario(comparison: pd.DataFrame) -> go.Figure:

@@ -18,7 +18,7 @@ import streamlit as st
 
 from core.dataset import DataError
 from core.explain import decisions_for_people
-from core.formatting import PRINTF_INT, PRINTF_PLN, count, pct, percent
+from core.formatting import PRINTF_INT, PRINTF_PLN, PRINTF_SIGNED_INT, count, pct, percent
 from ui import state
 from ui.charts import STATUS_COLORS, STATUS_LABELS, STATUS_NAMES
 from ui.export import to_csv_bytes, to_excel_bytes
@@ -178,9 +178,10 @@ def dataframe(frame: pd.DataFrame, column_config: dict | None = None, **kw) -> N
     ``column_config``) and every figure in core.formatting's format."""
     config: dict = {c: v for c, v in COLUMN_CONFIG.items() if c in frame.columns}
     # Whole-number columns no config names (a scenario's count per category, say): grouped like the rest.
-    config.update(
-        {c: whole(str(c)) for c in frame.columns if c not in config and pd.api.types.is_integer_dtype(frame[c])}
-    )
+    for c in frame.columns:
+        if c not in config and pd.api.types.is_integer_dtype(frame[c]):
+            signed = str(c).startswith("Δ")  # a change against the baseline: +3, -2
+            config[c] = st.column_config.NumberColumn(str(c), format=PRINTF_SIGNED_INT if signed else PRINTF_INT)
     config.update(column_config or {})
     data, config = _display(frame, config)
     st.dataframe(data, hide_index=True, width="stretch", column_config=config, **kw)
