@@ -81,9 +81,12 @@ def download_buttons(frame: pd.DataFrame, name: str, key: str | None = None) -> 
     )
 
 
+_STATUS_SHOWN = {**STATUS_NAMES, **{STATUS_LABELS[s]: name for s, name in STATUS_NAMES.items()}}
+
+
 def status_label(status: str) -> str:
-    """A status for people: its icon and its name ('✔ Qualified')."""
-    return STATUS_NAMES.get(status, status)
+    """A status (its code or its name) as a table shows it: its icon and its name ('✔ Qualified')."""
+    return _STATUS_SHOWN.get(status, status)
 
 
 _STATUS_STYLE = {
@@ -285,7 +288,8 @@ def decisions_view(decisions: pd.DataFrame) -> pd.DataFrame:
         "gap",
     ]
     out = decisions_for_people(decisions[columns])
-    out["status"] = out["status"].astype(str).map(status_label)
+    # The name without the icon: this frame is also the download (the table adds the icon when it shows it).
+    out["status"] = out["status"].astype(str).map(lambda s: STATUS_LABELS.get(s, s))
     return out
 
 
