@@ -73,12 +73,7 @@ for file_name, label in zip(
 
 with st.expander("Preview of the active data"):
     st.caption("Accounts (first 200 rows)")
-    st.dataframe(
-        dataset.accounts.head(200),
-        hide_index=True,
-        width="stretch",
-        column_config={k: v for k, v in components.COLUMN_CONFIG.items() if k in dataset.accounts.columns},
-    )
+    components.dataframe(dataset.accounts.head(200))
     st.caption("Revenue (first 200 rows)")
     preview = dataset.revenue.head(200).assign(month=lambda f: f["month"].astype(str))
-    st.dataframe(preview, hide_index=True, width="stretch", column_config={"revenue": components.money("Revenue")})
+    components.dataframe(preview, {"revenue": components.money("Revenue")})

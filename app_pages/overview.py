@@ -1,52 +1,50 @@
-"""Overview: the program at a glance for the active dataset and scenario."""
+"""Overview: the program at a glance for the active dataset and scenario. It opens with the program's
+name; beside the per-category chart come what the program is, one generated sentence
+(`core.explain.headline`) and the counts, so that the chart is whole above the fold at 1280×720
+(tests/test_browser.py measures it)."""
 
 import streamlit as st
 
-from core.explain import by_category, funnel, path_counts, status_counts
+from core.explain import PROGRAM_NAME, PROGRAM_SENTENCE, by_category, funnel, headline, path_counts, status_counts
 from ui import charts, components, state
 
-st.title("Overview")
-components.scope_note()
+st.title(PROGRAM_NAME)
 
 dataset, metrics = state.dataset(), state.metrics()
 decisions, policy = state.decisions_for("scenario")
 current, previous = metrics.current_window, metrics.previous_window
-
-a, b, c = st.columns(3)
-a.metric("Companies (NIPs)", components.count_text(len(metrics.companies)))
-b.metric("Accounts", components.count_text(len(dataset.accounts)))
-c.metric("As-of month", str(metrics.as_of), help="Change it on the Data page.")
-st.caption(f"Current window: {current[0]} … {current[1]} (12 months) · previous window: {previous[0]} … {previous[1]}")
-
+scope = "under the published thresholds" if state.is_baseline() else "under the What-if scenario"
 counts, paths = status_counts(decisions), path_counts(decisions)
-cols = st.columns(6)
-cols[0].metric(components.STATUS_MD["qualified"], components.count_text(counts["qualified"]), border=True)
-cols[1].metric(
-    components.STATUS_MD["review"],
-    components.count_text(counts["review"]),
-    border=True,
-    help="Revenue and quality pass, but a flag asks for a human look.",
-)
-cols[2].metric(components.STATUS_MD["not_qualified"], components.count_text(counts["not_qualified"]), border=True)
-cols[3].metric(
-    "Standard path",
-    components.count_text(paths["standard"]),
-    help="Qualified companies that pass on the company threshold.",
-)
-cols[4].metric(
-    "Conditional path",
-    components.count_text(paths["conditional"]),
-    help="Qualified companies that pass on the conditional threshold and main-category growth above "
-    "the peer benchmark.",
-)
-cols[5].metric(
-    "Brand path",
-    components.count_text(paths["brand"]),
-    help="Qualified companies that pass on one Brand Zone account's revenue in its own main category.",
-)
 
-left, right = st.columns(2)
-with left:
+chart, side = st.columns(2, gap="medium")
+with side:
+    st.write(PROGRAM_SENTENCE)
+    st.markdown(f"**{headline(decisions, scope)}**")  # our own sentence: numbers and our words, no user text
+    cols = st.columns(3)
+    cols[0].metric(components.STATUS_MD["qualified"], components.count_text(counts["qualified"]))
+    cols[1].metric(
+        components.STATUS_MD["review"],
+        components.count_text(counts["review"]),
+        help="Revenue and quality pass, but a flag asks for a human look.",
+    )
+    cols[2].metric(components.STATUS_MD["not_qualified"], components.count_text(counts["not_qualified"]))
+    cols = st.columns(3)
+    cols[0].metric(
+        "Standard path",
+        components.count_text(paths["standard"]),
+        help="Qualified companies that pass on the company threshold.",
+    )
+    cols[1].metric(
+        "Conditional path",
+        components.count_text(paths["conditional"]),
+        help="Qualified companies that pass on the conditional threshold and main-category growth above "
+        "the peer benchmark.",
+    )
+    cols[2].metric(
+        "Brand path",
+        components.count_text(paths["brand"]),
+        help="Qualified companies that pass on one Brand Zone account's revenue in its own main category.",
+    )
     stack = st.radio(
         "Stack qualifiers by",
         ["path", "status"],
@@ -54,9 +52,22 @@ with left:
         key="overview_stack",
         format_func={"path": "revenue path", "status": "status (with review)"}.get,
     )
-    st.plotly_chart(charts.qualifiers_by_category(decisions, by=stack), key="chart_qualifiers")
-with right:
+    components.scope_note()
+    st.caption(
+        f"As of {metrics.as_of} (change it on the Data page): current window {current[0]} … {current[1]}, "
+        f"previous window {previous[0]} … {previous[1]}."
+    )
+with chart:
+    st.plotly_chart(charts.qualifiers_by_category(decisions, by=stack, compact=True), key="chart_qualifiers")
+
+left, right = st.columns(2)
+with left:
     st.plotly_chart(charts.funnel_chart(funnel(decisions)), key="chart_funnel")
+with right:
+    a, b, c = st.columns(3)
+    a.metric("Companies (NIPs)", components.count_text(len(metrics.companies)))
+    b.metric("Accounts", components.count_text(len(dataset.accounts)))
+    c.metric("As-of month", str(metrics.as_of), help="Change it on the Data page.")
 
 st.plotly_chart(charts.revenue_distribution(decisions, policy), key="chart_distribution")
 

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.explain import SHOWN_COLUMNS, checklist, checklist_export, gap_sentence, near_misses, revenue_gaps
+from core.formatting import PRINTF_WHOLE_PERCENT, count, percent
 from core.lookup import company_accounts, company_categories, company_monthly, find_companies
 from core.report import seller_report
 from ui import charts, components, state
@@ -35,7 +36,9 @@ if query and matches.empty:
 
 if not matches.empty:
     labels = {i: f"{row.company_name} — NIP {row.nip}" for i, row in enumerate(matches.itertuples())}
-    pick = st.selectbox(f"{len(matches)} match(es)", list(labels), format_func=labels.__getitem__, key="seller_pick")
+    pick = st.selectbox(
+        f"{count(len(matches))} match(es)", list(labels), format_func=labels.__getitem__, key="seller_pick"
+    )
     row = matches.iloc[pick]
     status = str(row["status"])
 
@@ -118,10 +121,12 @@ within = st.slider(
     max_value=50,
     value=20,
     step=1,
-    format="%d %%",
+    format=PRINTF_WHOLE_PERCENT,
     key="near_within",
     help="Our tool, not a rule: how close to a revenue threshold counts as a near miss.",
 )
 misses = near_misses(decisions, within / 100)
-st.caption(f"{len(misses)} compan{'y' if len(misses) == 1 else 'ies'} within {within} % of a threshold.")
+st.caption(
+    f"{count(len(misses))} compan{'y' if len(misses) == 1 else 'ies'} within {percent(within, None)} of a threshold."
+)
 components.table(misses, "near misses", key="near_misses", max_rows=12)

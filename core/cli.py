@@ -18,8 +18,8 @@ import pandas as pd
 from .comparison import compare_scenarios
 from .dataset import DataError
 from .decide import decide
-from .explain import by_category, path_counts, status_counts
-from .formatting import excerpt
+from .explain import by_category, headline, path_counts, status_counts
+from .formatting import count, excerpt
 from .loading import load_dataset
 from .metrics import compute_metrics
 from .nip import clean_nip, format_nip, is_valid_nip
@@ -158,13 +158,19 @@ def _print_summary(decisions: pd.DataFrame, metrics, policy: Policy, stream) -> 
     paths = path_counts(decisions)
     print(f"{policy.name} — as of {metrics.as_of} (window {first}..{last})", file=stream)
     print(
-        f"{len(decisions)} companies: {counts['qualified']} qualified "
-        f"({', '.join(f'{k} {v}' for k, v in paths.items())}), {counts['review']} review, "
-        f"{counts['not_qualified']} not qualified",
+        f"{count(len(decisions))} companies: {count(counts['qualified'])} qualified "
+        f"({', '.join(f'{k} {count(v)}' for k, v in paths.items())}), {count(counts['review'])} review, "
+        f"{count(counts['not_qualified'])} not qualified",
         file=stream,
     )
+    print(headline(decisions, _scope(policy)), file=stream)
     table = by_category(decisions)[["category", "companies", "qualified", "review", "not_qualified"]]
-    print(table.to_string(index=False), file=stream)
+    shown = table.rename(columns={"not_qualified": "not qualified"})
+    print(shown.to_string(index=False, formatters={c: count for c in shown.columns[1:]}), file=stream)
+
+
+def _scope(policy: Policy) -> str:
+    return "under the published thresholds" if policy == Policy.default() else f"under {policy.name}"
 
 
 def _target(args: argparse.Namespace) -> int:
@@ -215,7 +221,7 @@ def _sample(args: argparse.Namespace) -> int:
     if args.companies < 1:
         raise ValueError("--companies must be at least 1")
     write_sample(args.out, companies=args.companies, seed=args.seed)
-    print(f"wrote {args.companies} companies to {args.out}")
+    print(f"wrote {count(args.companies)} companies to {args.out}")
     return 0
 
 
@@ -242,14 +248,14 @@ def _kind(message: str) -> str:
 
 
 def _print_problems(messages: list[str], kinds: list[str] | None = None, written_to: str | None = None) -> None:
-    print(f"error: {len(messages)} problem(s) in the input:", file=sys.stderr)
+    print(f"error: {count(len(messages))} problem(s) in the input:", file=sys.stderr)
     for m in messages[:LISTED_PROBLEMS]:
         print(f"  - {m}", file=sys.stderr)
     rest = len(messages) - LISTED_PROBLEMS
     if rest > 0:
-        print(f"  … and {rest:,} more, by kind:", file=sys.stderr)
-        for kind, count in Counter((kinds or messages)[LISTED_PROBLEMS:]).most_common():
-            print(f"    {count:,} × {kind}", file=sys.stderr)
+        print(f"  … and {count(rest)} more, by kind:", file=sys.stderr)
+        for kind, n in Counter((kinds or messages)[LISTED_PROBLEMS:]).most_common():
+            print(f"    {count(n)} × {kind}", file=sys.stderr)
     if written_to:
         print(f"every problem is in {written_to}", file=sys.stderr)
     elif rest > 0:

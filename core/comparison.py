@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .decide import PATHS, STATUSES
-from .formatting import pct, pln
+from .formatting import count, number, pct, pln
 from .policy import CATEGORIES, Policy
 
 PATH_NAMES = PATHS[1:]  # "" (no path) is not a path
@@ -391,7 +391,7 @@ def _was(now: tuple, then: tuple) -> str:
 
 def _pair(fmt, actual: float, limit: float, steps) -> tuple[str, str]:
     """``actual`` and ``limit`` formatted alike, with the fewest decimals of ``steps`` that keep two different
-    numbers from reading the same (2 999 999.60 PLN is not '3 000 000 PLN < 3 000 000 PLN')."""
+    numbers from reading the same (2 999 999,60 PLN is not '3 000 000 PLN < 3 000 000 PLN')."""
     for decimals in steps:
         x, y = fmt(actual, decimals), fmt(limit, decimals)
         if x != y or actual == limit:
@@ -409,14 +409,14 @@ def _share(actual: float, limit: float) -> tuple[str, str]:
 
 def _ordinal(n: float) -> str:
     if n != int(n):
-        return f"{n:g}th"
+        return f"{number(n, None)}th"
     n = int(n)
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 
 def _peer_growth(row: dict, policy: Policy) -> str:
-    """'growth 4.1 % ≤ peer median 6.3 %': the conditional path's growth condition."""
+    """'growth 4,1 % ≤ peer median 6,3 %': the conditional path's growth condition."""
     percentile = policy.conditional.peer_percentile
     peer = "peer median" if percentile == 50 else f"peer {_ordinal(percentile)} percentile"
     growth, benchmark = row["main_category_growth"], row["peer_benchmark"]
@@ -506,7 +506,7 @@ def _describe(name: str, row: dict, policy: Policy, passes: bool) -> tuple[str, 
         x, y = _share(row["growth"], g.min_yoy_growth)
         return x, f"{above} {y}", ""
     if name == "growing quarters":
-        return f"{int(row['growing_quarters'])}", f"{at_least} {g.min_growing_quarters}", ""
+        return count(row["growing_quarters"]), f"{at_least} {count(g.min_growing_quarters)}", ""
     # Flags: ``passes`` means the flag is raised.
     if name == "flag suspended":
         return ("an account is suspended" if passes else "no account suspended"), "", ""

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .decide import PATHS, STATUSES
+from .formatting import count, number, percent, reasons_text
 from .formatting import excerpt as _excerpt
 from .formatting import pct as _pct
 from .formatting import pln as _pln
@@ -39,7 +40,7 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
             "…or ≥ conditional threshold and main-category growth above the peer benchmark",
             f"{_pln(row['main_category_revenue'])}, growth {_pct(row['main_category_growth'])}",
             f"{_pln(row['conditional_threshold'])}, growth > {_pct(row['peer_benchmark'])} "
-            f"(peer percentile {policy.conditional.peer_percentile:g})",
+            f"(peer percentile {number(policy.conditional.peer_percentile, None)})",
             row["conditional_ok"],
             _source("conditional.peer_percentile"),
             _figures(
@@ -82,8 +83,8 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
         (
             "Quality",
             "Positive ratings of the main account, last 12 months",
-            f"{row['positive_ratings_pct']:.2f} %",
-            f"≥ {cr.min_positive_ratings_pct:g} %",
+            percent(row["positive_ratings_pct"], 2),
+            f"≥ {percent(cr.min_positive_ratings_pct, None)}",
             row["ratings_ok"],
             _source("criteria.min_positive_ratings_pct"),
             _figures(row["positive_ratings_pct"], "≥", cr.min_positive_ratings_pct, "%"),
@@ -132,7 +133,7 @@ def checklist(row: pd.Series, policy: Policy) -> pd.DataFrame:
         (
             "Growth",
             "Quarters beating the same quarter a year earlier",
-            f"{int(row['growing_quarters'])} of 4",
+            f"{count(row['growing_quarters'])} of 4",
             f"≥ {gr.min_growing_quarters} of 4",
             row["growing_quarters"] >= gr.min_growing_quarters,
             _source("growth.min_growing_quarters"),
@@ -422,3 +423,65 @@ def path_counts(decisions: pd.DataFrame) -> dict[str, int]:
     qualified = decisions[decisions["status"] == "qualified"]
     counts = qualified["path"].astype(str).value_counts()
     return {p: int(counts.get(p, 0)) for p in PATH_NAMES}
+
+
+PROGRAM_NAME = "Allegro Diamond Partners"
+PROGRAM_SENTENCE = (
+    "Allegro's free program for its largest sellers: a company is invited when its revenue in its main "
+    "category over the last 12 months reaches that category's threshold and its account, ratings, sales "
+    "quality and growth meet the program's bar."
+)
+
+# What a company that is not qualified misses, for the headline (``no_revenue`` counts as missing the
+# revenue threshold too: with no revenue in the last 12 months it cannot reach it).
+_MISSES = {
+    "revenue": "miss the revenue threshold",
+    "business_account": "have no active Business Account",
+    "ratings": "miss the positive-ratings minimum",
+    "quality_main": "miss the sales-quality level on the main account",
+    "quality_other": "have another account below the sales-quality level",
+    "growth": "do not grow steadily enough",
+    "insufficient_history": "have no revenue a year earlier to grow from",
+}
+
+
+def headline(decisions: pd.DataFrame, scope: str = "under the published thresholds") -> str:
+    """One sentence that tells the story of a decision frame: '121 of 2 400 companies qualify under the
+    published thresholds; most of the rest miss the revenue threshold.' The reason named is the most
+    frequent failing criterion among the companies that are not qualified ("all", "most" where it is more
+    than half of them, else how many); review companies are counted on their own."""
+    total = len(decisions)
+    if total == 0:
+        return "There are no companies in the data yet."
+    status = decisions["status"].astype(str)
+    counts = status_counts(decisions)
+    verb = "qualifies" if counts["qualified"] == 1 and total == 1 else "qualify"
+    text = f"{count(counts['qualified'])} of {count(total)} companies {verb} {scope}"
+    if counts["review"]:
+        text += f" and {count(counts['review'])} more pass but go to review for a flag"
+    rest = decisions.loc[status == "not_qualified", "reasons"].astype(str)
+    if rest.empty:
+        return text + "."
+    codes = rest.str.replace("no_revenue", "revenue", regex=False).str.split("|").explode()
+    ranked = codes[codes != ""].value_counts()
+    if ranked.empty:
+        return text + "."
+    top = ranked.index[0]
+    n = int(ranked.iloc[0])
+    if n == len(rest):
+        who = "all of the rest" if len(rest) > 1 else "the other one"
+    elif n * 2 > len(rest):
+        who = "most of the rest"
+    else:
+        who = f"{count(n)} of the other {count(len(rest))}, the most common reason,"
+    return f"{text}; {who} {_MISSES.get(top, 'fail ' + reasons_text(top))}."
+
+
+def decisions_for_people(decisions: pd.DataFrame) -> pd.DataFrame:
+    """A decision frame with its reasons and flags written as words (`core.formatting.reasons_text`), for
+    tables and downloads people read; the decisions file (CLI, contract) keeps the codes."""
+    out = decisions.copy()
+    for column in ("reasons", "flags"):
+        if column in out.columns:
+            out[column] = out[column].map(reasons_text)
+    return out

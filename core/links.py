@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from .formatting import excerpt
+from .formatting import count, excerpt
 from .parameters import (
     LEVEL_SEPARATOR,
     canonical_key,
@@ -83,7 +83,9 @@ def scenario_from_query(
 def scenario_from_query_string(query: str, ignore: Iterable[str] = UI_KEYS) -> tuple[Scenario, list[str]]:
     """``scenario_from_query`` of a raw query string (the part after '?'), repeated keys kept."""
     if len(query) > MAX_QUERY_CHARS:
-        problem = f"the link is {len(query):,} characters long; a scenario link has at most {MAX_QUERY_CHARS:,}"
+        problem = (
+            f"the link is {count(len(query))} characters long; a scenario link has at most {count(MAX_QUERY_CHARS)}"
+        )
         return Scenario.baseline(), [problem]
     try:
         pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True, max_num_fields=MAX_PARAMS)
@@ -97,7 +99,7 @@ def scenario_from_query_string(query: str, ignore: Iterable[str] = UI_KEYS) -> t
 
 def _from_query(params: Mapping[str, Any], ignore: set[str]) -> tuple[Scenario, list[str]]:
     if len(params) > MAX_PARAMS:
-        problem = f"the link has {len(params):,} parameters; a scenario link has at most {MAX_PARAMS}"
+        problem = f"the link has {count(len(params))} parameters; a scenario link has at most {MAX_PARAMS}"
         return Scenario.baseline(), [problem]
     problems: list[str] = []
     name, description = DEFAULT_NAME, ""
@@ -116,7 +118,9 @@ def _from_query(params: Mapping[str, Any], ignore: set[str]) -> tuple[Scenario, 
             problems.append(f"{key}: expected text, got {type(value).__name__}")
             continue
         if len(value) > MAX_VALUE_CHARS:
-            problems.append(f"{key}: the value is {len(value):,} characters long (at most {MAX_VALUE_CHARS:,})")
+            problems.append(
+                f"{key}: the value is {count(len(value))} characters long (at most {count(MAX_VALUE_CHARS)})"
+            )
             continue
         if key == NAME_KEY:
             name = value

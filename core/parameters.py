@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from .formatting import NBSP, excerpt, pln
+from .formatting import excerpt, number, pct, percent, pln
 
 if TYPE_CHECKING:  # pragma: no cover - type hints only; core.policy imports this module
     from .policy import Policy
@@ -278,7 +278,8 @@ _THRESHOLD_TEXT = {
         "The brand threshold applies to a single Brand Zone account.",
     ),
 }
-# The page's cell text for each kind, e.g. "Fashion | Threshold for companies 3,200,000 PLN".
+# The page's cell text for each kind, e.g. "Fashion | Threshold for companies 3,200,000 PLN". A quotation,
+# so it keeps the page's own number format (tests/test_policy.py finds every quote in the page's text).
 _THRESHOLD_CELL = {
     "company": "{category} | Threshold for companies {value:,.0f} PLN",
     "conditional": "Conditional threshold {value:,.0f} PLN",
@@ -448,16 +449,16 @@ def slider_bounds(key: str, value: float | None = None) -> tuple[float, float]:
 
 
 def format_value(key: str, value: Any) -> str:
-    """A parameter's value for people, in its unit: '3 200 000 PLN', '99 %', '3.0 %', '3', 'Good'."""
+    """A parameter's value for people, in its unit: '3 200 000 PLN', '99 %', '0,5 %', '3', 'Good'."""
     p = parameter(key)
     if value is None:
         return "—"
     if p.unit == "PLN":
         return pln(value, 0 if float(value).is_integer() else 2)
     if p.unit == "percent":
-        return f"{_number(value)}{NBSP}%"
+        return percent(value, None)
     if p.unit == "share":
-        return f"{_number(round(value * 100, 10))}{NBSP}%"
+        return pct(value, None)
     if p.unit == "count":
         return str(int(value))
     if isinstance(value, (list, tuple)):
@@ -471,10 +472,8 @@ def sources(keys: Iterable[str]) -> dict[str, Source]:
 
 
 def _number(value: float) -> str:
-    """A number without float noise: 99.0 -> '99', 0.025 -> '0.025', 3200000 -> '3,200,000'."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.10g}" if abs(value) >= 1000 else f"{value:.10g}"
+    """A number without float noise: 99.0 -> '99', 0.025 -> '0,025', 3200000 -> '3 200 000'."""
+    return number(value, None)
 
 
 def _shown(value: Any) -> str:

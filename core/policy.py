@@ -12,6 +12,7 @@ can hold is one the controls can show. Errors name the key.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -27,7 +28,7 @@ from pydantic import (
 )
 
 from . import safe_yaml
-from .formatting import pln
+from .formatting import number, pln
 from .parameters import (
     ASSUMPTION,
     CATEGORIES,
@@ -107,7 +108,7 @@ class Thresholds(_Strict):
     def _conditional_not_above_company(self) -> Thresholds:
         if self.conditional > self.company:
             raise ValueError(
-                f"conditional threshold {self.conditional:,.0f} is above the company threshold {self.company:,.0f}"
+                f"conditional threshold {pln(self.conditional)} is above the company threshold {pln(self.company)}"
             )
         return self
 
@@ -423,6 +424,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_BOUNDS = ("less_than_equal", "less_than", "greater_than_equal", "greater_than")
+
+
 def _policy_messages(exc: ValidationError) -> list[str]:
     out = []
     for err in exc.errors():
@@ -430,8 +434,10 @@ def _policy_messages(exc: ValidationError) -> list[str]:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
-        elif err["type"] == "less_than_equal" and key.startswith("categories."):
-            msg += " (the largest threshold a policy may hold)"
+        elif err["type"] in _BOUNDS:  # pydantic writes the bound as 80000000: the app's format is 80 000 000
+            msg = re.sub(r"-?\d+(?:\.\d+)?", lambda m: number(float(m.group()), None), msg)
+            if err["type"] == "less_than_equal" and key.startswith("categories."):
+                msg += " (the largest threshold a policy may hold)"
         out.append(f"{key[:200]}: {msg}")
     return out
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .formatting import excerpt
+from .formatting import count, excerpt
 
 MAX_CHARS = 1_000_000  # a policy file is a few kilobytes
 MAX_DEPTH = 20
@@ -46,7 +46,7 @@ class _Loader(yaml.SafeLoader):
             raise YamlRefused(f"line {line}: anchors and aliases (&{event.anchor}) are not allowed in a policy file")
         self._nodes += 1
         if self._nodes > MAX_NODES:
-            raise YamlRefused(f"line {line}: more than {MAX_NODES:,} values; a policy file is far smaller")
+            raise YamlRefused(f"line {line}: more than {count(MAX_NODES)} values; a policy file is far smaller")
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -76,7 +76,7 @@ class _Loader(yaml.SafeLoader):
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         # Python refuses to read an int of more than 4,300 digits (a ValueError, not a YAML error).
         if len(node.value) > MAX_NUMBER_CHARS:
-            raise YamlRefused(f"line {node.start_mark.line + 1}: a number of {len(node.value):,} characters")
+            raise YamlRefused(f"line {node.start_mark.line + 1}: a number of {count(len(node.value))} characters")
         return super().construct_yaml_int(node)
 
 
@@ -95,7 +95,7 @@ def load(text: str) -> Any:
     """The one document in ``text`` as plain Python data. Raises `YamlRefused` for a file this module
     refuses and ``yaml.YAMLError`` for one that is not YAML."""
     if len(text) > MAX_CHARS:
-        raise YamlRefused(f"{len(text):,} characters; a policy file may have at most {MAX_CHARS:,}")
+        raise YamlRefused(f"{count(len(text))} characters; a policy file may have at most {count(MAX_CHARS)}")
     loader = _Loader(text)
     try:
         return loader.get_single_data()

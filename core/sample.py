@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .dataset import ACCOUNT_COLUMNS, REVENUE_COLUMNS, Dataset
+from .formatting import count
 from .nip import nip_check_digit  # the one checksum (core/nip.py); tests import it from here too
 from .policy import CATEGORIES, DEFAULT_QUALITY_SCALE, PUBLISHED_THRESHOLDS
 
@@ -412,7 +413,7 @@ def generate_dataset(
     """
     t = _build(companies, seed, as_of, months)
     revenue = _revenue_frame(t, _periods(t.month_ordinal))
-    return Dataset(_accounts_frame(t), revenue, name=name or f"synthetic ({companies:,} companies, seed {seed})")
+    return Dataset(_accounts_frame(t), revenue, name=name or f"synthetic ({count(companies)} companies, seed {seed})")
 
 
 def _periods(ordinals: np.ndarray) -> pd.PeriodIndex:

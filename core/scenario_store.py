@@ -44,6 +44,7 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Engine, make_url
 
+from .formatting import count, number
 from .policy import Policy, PolicyError
 
 log = logging.getLogger(__name__)
@@ -248,7 +249,7 @@ def clean_name(name: str) -> tuple[str, str]:
 def _clean_text(value: str | None, limit: int, what: str) -> str:
     text = unicodedata.normalize("NFC", str(value or "")).strip()
     if len(text) > limit:
-        raise InvalidScenario(f"The {what} has at most {limit:,} characters; this one has {len(text):,}.")
+        raise InvalidScenario(f"The {what} has at most {count(limit)} characters; this one has {count(len(text))}.")
     if _has_control(text, allowed="\n\t"):
         raise InvalidScenario(f"The {what} cannot contain control characters.")
     return text
@@ -273,7 +274,7 @@ def diff_to_json(diff: Mapping[str, Any]) -> str:
     size = len(text.encode("utf-8"))
     if size > MAX_DIFF_BYTES:
         raise InvalidScenario(
-            f"This scenario's changes take {size / 1024:,.0f} KB; the library keeps at most "
+            f"This scenario's changes take {number(size / 1024)} KB; the library keeps at most "
             f"{MAX_DIFF_BYTES // 1024} KB of policy changes per scenario."
         )
     try:

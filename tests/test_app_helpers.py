@@ -118,3 +118,55 @@ def test_company_views(two_companies):
     assert cats["is_main"].tolist() == [False, True]
     assert cats.loc[1, "company"] == 7_000_000
     assert np.isclose(cats.loc[0, "revenue_current"], 1_000_000)
+
+
+# -- tables in the one number format (ui.components) -----------------------------------------------
+
+
+def test_a_table_writes_decimals_with_core_formatting_and_keeps_numbers_for_sorting():
+    from ui import components
+
+    frame = pd.DataFrame({"status": ["qualified", "review"], "growth": [0.125, -0.03], "gap": [1_234_567.0, 0.0]})
+    config = {c: v for c, v in components.COLUMN_CONFIG.items() if c in frame.columns}
+    styler, shown = components._display(frame, config)
+    assert styler.data["growth"].tolist() == [0.125, -0.03]  # numbers: the grid sorts them as numbers
+    styler._compute()
+    cells = styler._translate(False, False)["body"]
+    growth = [row[2]["display_value"] for row in cells]
+    assert growth == ["12,5\u00a0%", "-3,0\u00a0%"]
+    assert [row[1]["display_value"] for row in cells] == ["✔ Qualified", "⚑ Review"]  # an icon as well as a colour
+    assert "format" not in shown["growth"]["type_config"]  # Streamlit's printf would win over the Styler
+    assert shown["gap"]["type_config"]["format"] == "%'\u00a0,.0f\u00a0PLN"  # grouped in the browser
+
+
+def test_a_table_too_big_to_style_gets_the_same_text():
+    from ui import components
+
+    n = components.STYLE_LIMIT + 1
+    frame = pd.DataFrame({"growth": [0.125] * n})
+    shown, config = components._display(frame, {"growth": components.share("Growth")})
+    assert isinstance(shown, pd.DataFrame) and shown["growth"].iloc[0] == "12,5\u00a0%"
+    assert config["growth"]["type_config"]["type"] == "text"
+
+
+def test_the_decisions_table_says_reasons_and_flags_in_words():
+    from ui import components
+
+    decisions = pd.DataFrame(
+        {
+            "company_name": ["A"],
+            "nip": ["5260250274"],
+            "main_category": ["Fashion"],
+            "main_category_revenue": [1.0],
+            "total_revenue": [1.0],
+            "growth": [0.1],
+            "status": ["not_qualified"],
+            "path": [""],
+            "reasons": ["revenue|quality_main|growth"],
+            "flags": ["export"],
+            "gap": [1.0],
+        }
+    )
+    view = components.decisions_view(decisions)
+    assert view["reasons"].iloc[0] == "revenue below threshold, main account quality, growth"
+    assert view["flags"].iloc[0] == "low exportable share" and view["status"].iloc[0] == "Not qualified"

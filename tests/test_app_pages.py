@@ -13,8 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import Policy, compute_metrics, decide
+from core.explain import PROGRAM_SENTENCE, headline, near_misses, status_counts
 from core.explain import checklist as checklist_of
-from core.explain import near_misses, status_counts
 from core.formatting import pln
 from core.loading import load_dataset
 from core.sample import generate
@@ -79,7 +79,10 @@ def small_upload():
 def test_overview_renders_the_sample(sample):
     dataset, metrics = sample
     at = app()
-    assert at.title[0].value.endswith("Overview")
+    assert at.title[0].value == "Allegro Diamond Partners"  # the program's name, then what it is and the story
+    assert at.markdown[0].value == PROGRAM_SENTENCE
+    decisions = decide(metrics, Policy.default())
+    assert at.markdown[1].value == f"**{headline(decisions)}**"
     assert count(at, "Companies (NIPs)") == len(metrics.companies)
     assert count(at, "Accounts") == len(dataset.accounts)
     assert metric(at, "As-of month") == str(metrics.as_of)
@@ -156,7 +159,7 @@ def test_other_rule_controls_change_the_count_as_decide_does(sample):
     at = app("app_pages/whatif.py")
     at.slider(key="w:growth/min_growing_quarters").set_value(0).run()
     at.select_slider(key="w:criteria/min_quality_main").set_value("Neutral").run()
-    at.slider(key="w:criteria/min_positive_ratings_pct").set_value(97.0).run()
+    at.select_slider(key="w:criteria/min_positive_ratings_pct").set_value(97.0).run()
     policy = Policy.from_dict(
         {
             "growth": {"min_growing_quarters": 0},
@@ -375,7 +378,7 @@ def test_sign_in_is_required_only_when_auth_is_configured():
     assert [b.label for b in at.button] == ["Log in"] and not at.metric  # nothing of the data before sign-in
     open_app = AppTest.from_file("../app.py", default_timeout=60).run()
     assert not open_app.exception and "Log in" not in [b.label for b in open_app.button]
-    assert open_app.title[0].value == "Overview"
+    assert open_app.title[0].value == "Allegro Diamond Partners"
 
 
 # -- errors --------------------------------------------------------------------------------------

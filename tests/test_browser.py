@@ -28,6 +28,7 @@ import pytest
 
 from core import Policy, evaluate, load_dataset
 from core.explain import status_counts
+from core.formatting import count
 from core.sample import generate
 from ui.components import CATEGORY_COL_PX, NUMBER_COL_PX, ROW_PX
 
@@ -156,14 +157,19 @@ def go(page, title: str) -> None:
     """Navigate with the sidebar (a full reload would start a new session)."""
     page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
     expect(page.locator('[data-testid="stMainBlockContainer"] h1').first).to_contain_text(
-        {"Seller check": "Seller check", "What-if": "What-if", "Data": "Data", "Overview": "Overview"}[title]
+        {"Seller check": "Seller check", "What-if": "What-if", "Data": "Data", "Overview": "Allegro Diamond Partners"}[
+            title
+        ]
     )
     wait_ready(page)
 
 
 def metric(page, label: str):
-    """The value of the metric whose label is exactly ``label``."""
-    exact = page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(f"^\\s*{re.escape(label)}\\s*$"))
+    """The value of the metric whose label is exactly ``label`` (after a status's icon, a Material Symbols
+    ligature such as 'check_circle' in the page's text)."""
+    exact = page.locator(
+        '[data-testid="stMetricLabel"]', has_text=re.compile(f"^\\s*(?:[a-z_]+\\s+)?{re.escape(label)}\\s*$")
+    )
     return page.locator('[data-testid="stMetric"]').filter(has=exact).locator('[data-testid="stMetricValue"]').first
 
 
@@ -209,7 +215,7 @@ def sample_companies() -> str:
     import pandas as pd
 
     n = pd.read_csv(ROOT / "sample_data" / "accounts.csv", dtype=str)["nip"].nunique()
-    return f"{n:,}".replace(",", " ")
+    return count(n)
 
 
 def test_every_page_opens(page):
@@ -317,6 +323,61 @@ def test_seller_search(page):
     wait_ready(page)
     expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2)
     shoot(page, "seller_found")
+
+
+# The windows a stakeholder opens the app in: a laptop, and a projector.
+SCREENS = {"1280x720": (1280, 720), "1600x1000": (1600, 1000)}
+
+
+def _shown_text(page) -> str:
+    """The text of the page as a person reads it: the body's text and the charts' SVG text."""
+    charts = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.main-svg text')).map(t => t.textContent).join('\\n')"
+    )
+    return page.inner_text("body") + "\n" + charts
+
+
+def test_numbers_in_one_format_and_the_key_chart_above_the_fold(browser, server_url):
+    """Issue 11: at 1280×720 and 1600×1000 the Overview's per-category chart is whole above the fold (its
+    axis included), its axis text is at least 14 px and near-black; no page writes a number in a format
+    other than core.formatting's (the scan of tests/test_number_format.py over every page's text)."""
+    from test_number_format import other_formats
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    found: list[str] = []
+    for screen, (width, height) in SCREENS.items():
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        try:
+            page.goto(server_url)
+            wait_ready(page)
+            chart = page.locator('[data-testid="stPlotlyChart"]').first
+            axis = chart.locator(".xtick text")
+            expect(axis.first).to_be_visible()
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(ARTIFACTS / f"overview_{screen}.png"))  # the viewport: above the fold
+            box = chart.bounding_box()
+            assert box is not None and box["y"] + box["height"] <= height, f"{screen}: chart ends at {box}"
+            last_tick = axis.last.bounding_box()
+            assert last_tick is not None and last_tick["y"] + last_tick["height"] <= height
+            for tick in (axis.first, chart.locator(".ytick text").first):
+                size, fill = tick.evaluate("e => [getComputedStyle(e).fontSize, getComputedStyle(e).fill]")
+                assert float(size.removesuffix("px")) >= 14 and fill == "rgb(17, 17, 17)", (size, fill)
+            found += [f"{screen} Overview: {p}" for p in other_formats(_shown_text(page))]
+            for title in ("Data", "What-if", "Seller check"):
+                go(page, title)
+                if title == "Seller check":
+                    box = page.get_by_role("textbox", name="Find a company")
+                    box.fill("Sp. z o.o.")
+                    box.press("Enter")
+                    expect(page.get_by_role("heading", name="Checklist")).to_be_visible()
+                    wait_ready(page)
+                page.wait_for_timeout(300)
+                page.screenshot(path=str(ARTIFACTS / f"{title.split()[0].lower().replace('-', '')}_{screen}.png"))
+                found += [f"{screen} {title}: {p}" for p in other_formats(_shown_text(page))]
+        finally:
+            context.close()
+    assert not found, "\n".join(found[:30])
 
 
 def test_two_sessions_see_only_their_own_data(browser, server_url, uploads):

@@ -53,11 +53,40 @@ def test_qualifiers_by_path_stacks_the_three_paths(small):
     assert by_name["Brand Zone"]["Electronics"] == 1
     assert list(fig.data[0].y) == list(CATEGORIES)
     assert fig.layout.barmode == "stack"
+    # Every bar carries its value, written by core.formatting.
+    labels = {a.y: a.text for a in fig.layout.annotations}
+    assert labels["Fashion"] == "1" and labels["Electronics"] == "1" and labels["Automotive"] == "0"
+
+
+def test_chart_text_is_at_least_14_px_and_near_black(small):
+    _, metrics, decisions = small
+    figures = [
+        charts.qualifiers_by_category(decisions),
+        charts.funnel_chart(funnel(decisions)),
+        charts.revenue_distribution(decisions, Policy.default()),
+        charts.company_categories(company_categories(metrics, Policy.default(), b.nip(0))),
+    ]
+    for fig in figures:
+        for axis in (fig.layout.xaxis, fig.layout.yaxis):
+            assert axis.tickfont.size >= 14 and axis.tickfont.color == charts.AXIS_TEXT
+        assert fig.layout.font.size >= 14 and fig.layout.legend.font.size >= 14
+        assert fig.layout.separators == "," + "\u00a0"
+
+
+def test_money_axes_are_written_in_the_one_format(small):
+    dataset, metrics, _ = small
+    fig = charts.company_monthly(company_monthly(dataset, b.nip(2)), metrics.current_window, metrics.previous_window)
+    assert fig.layout.yaxis.tickmode == "array"
+    assert all("k" not in t and "M" not in t and "." not in t for t in fig.layout.yaxis.ticktext)
+    fig = charts.company_categories(company_categories(metrics, Policy.default(), b.nip(0)))
+    assert "4\u00a0mln" in fig.layout.xaxis.ticktext
 
 
 def test_qualifiers_by_status_uses_the_status_colours(small):
     fig = charts.qualifiers_by_category(small[2], by="status")
     assert [t.marker.color for t in fig.data] == [charts.STATUS_COLORS["qualified"], charts.STATUS_COLORS["review"]]
+    # ...and a fill pattern, so the two differ without colour too.
+    assert len({t.marker.pattern.shape for t in fig.data}) == 2
     with pytest.raises(ValueError):
         charts.qualifiers_by_category(small[2], by="colour")
 
@@ -78,6 +107,7 @@ def test_funnel_shows_every_stage(small):
     assert isinstance(fig.data[0], go.Funnel)
     assert list(fig.data[0].x) == stages["companies"].tolist()
     assert fig.data[0].x[0] == 3
+    assert fig.data[0].text[0] == "3 (100\u00a0%)"
 
 
 def test_revenue_distribution_is_log_scale_with_threshold_markers(small):
@@ -90,8 +120,13 @@ def test_revenue_distribution_is_log_scale_with_threshold_markers(small):
         assert label in names
     company = next(t for t in fig.data if t.name == charts.THRESHOLD_LABELS["company"])
     assert list(company.x) == [policy.categories[c].company for c in CATEGORIES]
-    points = [t for t in fig.data if t.name in charts.STATUS_LABELS.values()]
+    points = [t for t in fig.data if t.name in charts.STATUS_NAMES.values()]
     assert sum(len(t.x) for t in points) == 3
+    # Each status has its own marker shape as well as its colour.
+    assert len({t.marker.symbol for t in points}) == len(points) == 3
+    # The log axis's labels are written by core.formatting: '100 000', '1 mln', never '1M' or '100k'.
+    assert fig.layout.xaxis.tickmode == "array"
+    assert "1\u00a0mln" in fig.layout.xaxis.ticktext and "500\u00a0000" in fig.layout.xaxis.ticktext
     assert list(fig.layout.yaxis.ticktext) == list(CATEGORIES)
 
 

@@ -2,9 +2,9 @@
 
 One small dataset, worked by hand (as of 2026-10; C = 2025-11..2026-10, P = 2024-11..2025-10):
 
-Fashion (company 3.2M, conditional 800k): peers' growth 20 %, 3.65 %, 100 % → median 20 %.
+Fashion (company 3.2M, conditional 800k): peers' growth 20 %, 3,65 %, 100 % → median 20 %.
   Alpha  3 600 000 / 3 000 000   qualified, standard
-  Beta   2 902 294 / 2 800 000   not qualified: < 3.2M, ≥ 800k but growth 3.7 % ≤ 20 %
+  Beta   2 902 294 / 2 800 000   not qualified: < 3.2M, ≥ 800k but growth 3,7 % ≤ 20 %
   Gamma  1 000 000 /   500 000   qualified, conditional (100 % > 20 %)
 Kids (brand 590k):
   Delta  Brand Zone account D1, 600 000 / 500 000   qualified, brand
@@ -12,7 +12,7 @@ Automotive (company 3.5M), each 4 000 000 / 3 000 000 unless said:
   Eps    ratings 99.2                     qualified
   Fi     main account Good                qualified
   Gi     other account Neutral            qualified
-  Hi     3 640 000 / 3 500 000 (4.0 %)    qualified
+  Hi     3 640 000 / 3 500 000 (4,0 %)    qualified
   Iota   3 900 000 / 3 600 000, 2 growing quarters, export 0.3   not qualified (quarters), flagged
   Zeta   3 600 000 / 3 600 000 (0 %, 0 quarters)                  not qualified
   Mu     transaction problems 2 %         qualified
@@ -254,7 +254,7 @@ def test_revenue_standard_path_with_the_figure_and_the_threshold(metrics):
     assert why(metrics, PUBLISHED, fashion_29, "Beta") == (
         (
             "revenue: 2 902 294 PLN ≥ 2 900 000 PLN — was < 3 200 000 PLN, "
-            "conditional threshold 800 000 PLN met but growth 3.7 % ≤ peer median 20.0 %"
+            "conditional threshold 800 000 PLN met but growth 3,7 % ≤ peer median 20,0 %"
         ),
         "enters",
     )
@@ -264,7 +264,7 @@ def test_revenue_conditional_path_threshold_and_peer_growth(metrics):
     higher = Policy.from_dict({"categories": {"Fashion": {"conditional": 1_100_000}}})
     assert why(metrics, PUBLISHED, higher, "Gamma") == (
         (
-            "revenue: 1 000 000 PLN < 1 100 000 PLN conditional threshold, growth 100.0 % > peer median 20.0 % "
+            "revenue: 1 000 000 PLN < 1 100 000 PLN conditional threshold, growth 100,0 % > peer median 20,0 % "
             "— was ≥ 800 000 PLN conditional threshold"
         ),
         "leaves",
@@ -273,8 +273,8 @@ def test_revenue_conditional_path_threshold_and_peer_growth(metrics):
     assert why(metrics, PUBLISHED, top, "Gamma") == (
         (
             "revenue: 1 000 000 PLN < 3 200 000 PLN, conditional threshold 800 000 PLN met but "
-            "growth 100.0 % ≤ peer 100th percentile 100.0 % — was ≥ 800 000 PLN conditional threshold, "
-            "growth 100.0 % > peer median 20.0 %"
+            "growth 100,0 % ≤ peer 100th percentile 100,0 % — was ≥ 800 000 PLN conditional threshold, "
+            "growth 100,0 % > peer median 20,0 %"
         ),
         "leaves",
     )
@@ -289,7 +289,7 @@ def test_revenue_brand_path_names_the_account(metrics):
 
 
 def test_quality_gates(metrics):
-    assert why(metrics, PUBLISHED, STRICT, "Eps") == ("positive ratings: 99.20 % < 99.50 % — was ≥ 99.00 %", "leaves")
+    assert why(metrics, PUBLISHED, STRICT, "Eps") == ("positive ratings: 99,20 % < 99,50 % — was ≥ 99,00 %", "leaves")
     assert why(metrics, PUBLISHED, STRICT, "Fi") == ("sales quality, main account: Good < Super — was ≥ Good", "leaves")
     assert why(metrics, PUBLISHED, STRICT, "Gi") == (
         "sales quality, other accounts: lowest Neutral < Good — was ≥ Neutral",
@@ -299,10 +299,10 @@ def test_quality_gates(metrics):
 
 def test_growth_and_quarters(metrics):
     five = Policy.from_dict({"growth": {"min_yoy_growth": 0.05}})
-    assert why(metrics, PUBLISHED, five, "Hi") == ("growth: 4.0 % ≤ 5.0 % — was > 0.0 %", "leaves")
+    assert why(metrics, PUBLISHED, five, "Hi") == ("growth: 4,0 % ≤ 5,0 % — was > 0,0 %", "leaves")
     lenient = Policy.from_dict({"growth": {"min_yoy_growth": -0.01, "min_growing_quarters": 0}})
     assert why(metrics, lenient, PUBLISHED, "Zeta") == (
-        "growth: 0.0 % ≤ 0.0 % — was > -1.0 %; growing quarters: 0 < 3 — was ≥ 0",
+        "growth: 0,0 % ≤ 0,0 % — was > -1,0 %; growing quarters: 0 < 3 — was ≥ 0",
         "leaves",
     )
     two = Policy.from_dict({"growth": {"min_growing_quarters": 2}})
@@ -312,15 +312,15 @@ def test_growth_and_quarters(metrics):
 
 
 def test_each_flag(metrics):
-    assert why(metrics, PUBLISHED, LOWER, "Nu") == ("flag export: 42.0 % ≥ 40.0 % — was < 50.0 %", "enters")
-    assert why(metrics, LOWER, PUBLISHED, "Nu") == ("flag export: 42.0 % < 50.0 % — was ≥ 40.0 %", "leaves")
+    assert why(metrics, PUBLISHED, LOWER, "Nu") == ("flag export: 42,0 % ≥ 40,0 % — was < 50,0 %", "enters")
+    assert why(metrics, LOWER, PUBLISHED, "Nu") == ("flag export: 42,0 % < 50,0 % — was ≥ 40,0 %", "leaves")
     strict_tp = Policy.from_dict({"flags": {"max_transaction_problem_rate": 0.01}})
     assert why(metrics, PUBLISHED, strict_tp, "Mu") == (
-        "flag transaction problems: 2.0 % > 1.0 % — was ≤ 3.0 %",
+        "flag transaction problems: 2,0 % > 1,0 % — was ≤ 3,0 %",
         "leaves",
     )
     condition = Policy.from_dict({"flags": {"min_new_condition_share": 0.25}})
-    assert why(metrics, PUBLISHED, condition, "Omi") == ("flag condition: 30.0 % ≥ 25.0 % — was < 50.0 %", "enters")
+    assert why(metrics, PUBLISHED, condition, "Omi") == ("flag condition: 30,0 % ≥ 25,0 % — was < 50,0 %", "enters")
 
 
 def test_criteria_that_only_data_can_flip_history_business_account_suspension(metrics):
@@ -389,11 +389,11 @@ def test_a_policy_that_did_not_make_the_decisions_is_refused(metrics):
 
 
 def test_figures_that_differ_never_read_the_same():
-    assert [plain(x) for x in _money(2_999_999.6, 3_000_000)] == ["2 999 999.60 PLN", "3 000 000.00 PLN"]
+    assert [plain(x) for x in _money(2_999_999.6, 3_000_000)] == ["2 999 999,60 PLN", "3 000 000,00 PLN"]
     assert [plain(x) for x in _money(2_902_294, 3_000_000)] == ["2 902 294 PLN", "3 000 000 PLN"]
-    assert [plain(x) for x in _share(0.0000001, 0.0)] == ["0.00001 %", "0.00000 %"]
-    assert [plain(x) for x in _share(0.0, 0.0)] == ["0.0 %", "0.0 %"]
+    assert [plain(x) for x in _share(0.0000001, 0.0)] == ["0,00001 %", "0,00000 %"]
+    assert [plain(x) for x in _share(0.0, 0.0)] == ["0,0 %", "0,0 %"]
     # The same figure shown with more decimals next to a close threshold is not repeated in "was".
-    now = ("2 999 999.60 PLN", "< 3 000 000.00 PLN", "", 2_999_999.6)
+    now = ("2 999 999,60 PLN", "< 3 000 000,00 PLN", "", 2_999_999.6)
     assert _was(now, ("3 000 000 PLN", "≥ 2 900 000 PLN", "", 2_999_999.6)) == "≥ 2 900 000 PLN"
     assert _was(now, ("2 000 000 PLN", "≥ 1 900 000 PLN", "", 2_000_000.0)) == "2 000 000 PLN ≥ 1 900 000 PLN"

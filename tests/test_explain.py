@@ -62,8 +62,8 @@ def test_checklist_lists_every_criterion_with_actual_requirement_and_source(metr
     assert len(items) == 14
     ratings = items[items.criterion.str.contains("ratings")].iloc[0]
     assert (ratings.actual, ratings.required, ratings.passed, ratings.source) == (
-        "90.00 %",
-        "≥ 99 %",
+        "90,00\u00a0%",
+        "≥ 99\u00a0%",
         False,
         "published",
     )

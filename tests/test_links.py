@@ -82,9 +82,9 @@ def _refused(params) -> list[str]:
     [
         (
             {"Fashion.company": "99999999999"},
-            "Fashion.company: 99999999999 is above the largest allowed value 80,000,000",
+            "Fashion.company: 99999999999 is above the largest allowed value 80\u00a0000\u00a0000",
         ),
-        ({"Fashion.company": "1" * 5000}, "Fashion.company: the value is 5,000 characters long"),
+        ({"Fashion.company": "1" * 5000}, "Fashion.company: the value is 5\u00a0000 characters long"),
         ({"Fashion.company": "nan"}, "Fashion.company: 'nan' is not a number"),
         ({"Fashion.company": "inf"}, "Fashion.company: 'inf' is not a number"),
         ({"Kids.brand": "1e400"}, "Kids.brand: expected a finite number"),
@@ -104,7 +104,8 @@ def _refused(params) -> list[str]:
         ),
         (
             {"Fashion.conditional": "5000000"},
-            "Fashion: conditional threshold 5,000,000 is above the company threshold 3,200,000",
+            "Fashion: conditional threshold 5\u00a0000\u00a0000\u00a0PLN is above the company threshold "
+            "3\u00a0200\u00a0000\u00a0PLN",
         ),
         (
             {"criteria.min_quality_main": "Excellent"},
@@ -129,13 +130,13 @@ def test_every_problem_is_reported_and_nothing_is_half_applied():
 def test_a_flood_of_parameters_is_refused_quickly():
     start = time.perf_counter()
     problems = _refused({f"p{i}": "1" for i in range(10_000)})
-    assert problems == [f"the link has 10,000 parameters; a scenario link has at most {MAX_PARAMS}"]
+    assert problems == [f"the link has 10\u00a0000 parameters; a scenario link has at most {MAX_PARAMS}"]
     problems = _refused_string("a=1&" * 1000)
     assert problems == [f"the link has more than {MAX_PARAMS} parameters"]
     problems = _refused_string("&".join(f"p{i}=1" for i in range(10_000)))
-    assert problems == ["the link is 78,889 characters long; a scenario link has at most 20,000"]
+    assert problems == ["the link is 78\u00a0889 characters long; a scenario link has at most 20\u00a0000"]
     problems = _refused_string("name=" + "x" * 30_000)
-    assert "at most 20,000" in problems[0]
+    assert "at most 20\u00a0000" in problems[0]
     assert time.perf_counter() - start < 1.0
 
 

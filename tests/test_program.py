@@ -56,7 +56,7 @@ def test_summary_of_a_lowered_threshold(hand):
     lowered, _ = base.with_threshold("Fashion", "company", 1_600_000)  # E (2 000 000) enters
     text = plain(summary(decide(hand, base), decide(hand, lowered), base, lowered))
     assert text.startswith("Lowering Fashion's company threshold by 50 % adds 1 partner (1 on the standard path).")
-    assert "The program goes from 4 to 5 partners (+1), covering 2.0 mln PLN more revenue" in text
+    assert "The program goes from 4 to 5 partners (+1), covering 2,0 mln PLN more revenue" in text
 
 
 def test_summary_of_a_raised_threshold_says_where_and_why(hand):
@@ -72,7 +72,7 @@ def test_summary_without_a_change(hand):
     text = plain(summary(decide(hand, base), decide(hand, base), base, base, "Copy"))
     assert (
         text == "Copy (no change of policy) changes no company's status: the program keeps 4 partners covering "
-        "16.0 mln PLN of revenue."
+        "16,0 mln PLN of revenue."
     )
 
 

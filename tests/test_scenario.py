@@ -30,7 +30,7 @@ def test_the_diff_holds_only_what_differs_in_the_policy_file_format():
 
 
 def test_overlay_validates_the_whole_result_naming_the_key():
-    with pytest.raises(PolicyError, match=r"categories\.Fashion: conditional threshold 900,000 is above"):
+    with pytest.raises(PolicyError, match=r"categories\.Fashion: conditional threshold 900\u00a0000\u00a0PLN is above"):
         Policy.default().overlay({"categories": {"Fashion": {"company": 850_000, "conditional": 900_000}}})
     with pytest.raises(PolicyError, match="growth.min_growth: unknown key"):
         Policy.default().overlay({"growth": {"min_growth": 1}})
@@ -80,7 +80,7 @@ def test_the_change_list_is_readable():
             "Maximum transaction problem rate",
             "share",
             f"3{NB}%",
-            f"2.5{NB}%",
+            f"2,5{NB}%",
             "assumption",
         ],
     ]

@@ -75,7 +75,7 @@ def test_plus_twenty_percent_of_supermarket_is_exact(metrics):
     # Failed before: the slider moves in 50 000 steps, so 8 760 000 (7 300 000 + 20 %) could not be set.
     at = whatif()
     at.selectbox(key="whatif_category").select("Supermarket").run()
-    at.number_input(key="w:percent/Supermarket").set_value(20.0).run()
+    at.number_input(key="w:percent/Supermarket").set_value(20).run()
     at.button(key="apply_percent/Supermarket").click().run()
     assert not at.exception
     thresholds = at.session_state[state.SCENARIO]["categories"]["Supermarket"]

@@ -14,15 +14,24 @@ import plotly.graph_objects as go
 
 from core.decide import STATUSES
 from core.explain import PATH_NAMES, by_category
+from core.formatting import NBSP, PLOTLY_SEPARATORS, axis_ticks, count, pct
 from core.policy import CATEGORIES, Policy
 
-STATUS_COLORS = {"qualified": "#1e8e3e", "review": "#d98e04", "not_qualified": "#80868b"}
+# Status colours from the Okabe–Ito palette (blue, vermillion-orange, then a dark grey), darkened until
+# each reads as text on white at WCAG AA (≥ 4.5:1) and chosen so that the three stay apart under
+# protanopia, deuteranopia and tritanopia (tests/test_colours.py simulates them: ΔE ≥ 30 for each pair).
+# A status never relies on its colour alone: it also has an icon (text, badges) and a marker shape (charts).
+STATUS_COLORS = {"qualified": "#0072b2", "review": "#a65200", "not_qualified": "#4a4a4a"}
 STATUS_LABELS = {"qualified": "Qualified", "review": "Review", "not_qualified": "Not qualified"}
-PATH_COLORS = {"standard": "#1e8e3e", "conditional": "#7cc47f", "brand": "#00796b"}
+STATUS_ICONS = {"qualified": "✔", "review": "⚑", "not_qualified": "✖"}  # text (tables, legends)
+STATUS_NAMES = {s: f"{STATUS_ICONS[s]} {label}" for s, label in STATUS_LABELS.items()}  # icon and label
+STATUS_SYMBOLS = {"qualified": "circle", "review": "diamond", "not_qualified": "x"}  # plotly marker shapes
+STATUS_PATTERNS = {"qualified": "", "review": "/", "not_qualified": "x"}  # bar fill patterns
+PATH_COLORS = {"standard": "#0072b2", "conditional": "#56b4e9", "brand": "#009e73"}
 PATH_LABELS = {"standard": "Standard", "conditional": "Conditional", "brand": "Brand Zone"}
 BASELINE_COLOR = "#9aa0a6"
 SCENARIO_COLOR = "#00636e"
-THRESHOLD_COLORS = {"company": "#c62828", "conditional": "#ef6c00", "brand": "#6a1b9a"}
+THRESHOLD_COLORS = {"company": "#c62828", "conditional": "#cc79a7", "brand": "#6a1b9a"}
 THRESHOLD_LABELS = {
     "company": "Company threshold",
     "conditional": "Conditional threshold",
@@ -54,8 +63,15 @@ CATEGORY_COLORS = dict(
     )
 )
 
-FONT = dict(family="Source Sans Pro, DejaVu Sans, Arial, sans-serif", size=15, color="#111")
-PLN_HOVER = "%{x:,.0f} PLN"
+# Chart text: at least 14 px and near-black (#111 on white is 18.9:1; WCAG AA asks 4.5:1). Set on every
+# axis explicitly, since Streamlit's chart theme would otherwise draw tick labels at 12 px in grey.
+AXIS_TEXT = "#111111"
+TEXT_PX = 15
+FONT = dict(family="Source Sans Pro, DejaVu Sans, Arial, sans-serif", size=TEXT_PX, color=AXIS_TEXT)
+AXIS_FONT = dict(size=TEXT_PX, color=AXIS_TEXT)
+# Hover figures are written by plotly with layout.separators = core.formatting.PLOTLY_SEPARATORS (decimal
+# comma, no-break space between thousands): the same '3 500 000 PLN' as everywhere else.
+PLN_HOVER = "%{x:,.0f}" + NBSP + "PLN"
 
 
 def _layout(fig: go.Figure, title: str, height: int, legend_rows: int = 1) -> go.Figure:
@@ -69,7 +85,7 @@ def _layout(fig: go.Figure, title: str, height: int, legend_rows: int = 1) -> go
         ),
         height=height,
         margin=dict(l=10, r=20, t=title_px + row_px * legend_rows + 8, b=10),
-        separators=". ",  # decimal point, space between thousands: 3 500 000
+        separators=PLOTLY_SEPARATORS,  # the app's one format: 3 500 000, 12,5
         legend=dict(
             orientation="h",
             yref="container",
@@ -81,15 +97,27 @@ def _layout(fig: go.Figure, title: str, height: int, legend_rows: int = 1) -> go
             title_text="",
             traceorder="normal",
         ),
-        hoverlabel=dict(font_size=14),
+        hoverlabel=dict(font_size=TEXT_PX),
     )
-    fig.update_yaxes(automargin=True)
-    fig.update_xaxes(automargin=True)
+    fig.update_layout(title_font=dict(size=18, color=AXIS_TEXT), legend_font=AXIS_FONT)
+    fig.update_yaxes(automargin=True, tickfont=AXIS_FONT, title_font=AXIS_FONT)
+    fig.update_xaxes(automargin=True, tickfont=AXIS_FONT, title_font=AXIS_FONT)
     return fig
 
 
-def _category_rows(n: int = len(CATEGORIES)) -> int:
-    return 140 + 34 * n
+def _money_axis(axis: str, fig: go.Figure, high: float, low: float = 0.0, *, log: bool = False, **kw) -> None:
+    """A PLN axis whose tick labels come from core.formatting ('0', '2 mln', '4 mln'; '100 000', '1 mln')."""
+    values, texts = axis_ticks(high, low, log=log)
+    update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    update(tickmode="array", tickvals=values, ticktext=texts, **kw)
+
+
+def _count_labels(values) -> list[str]:
+    return [count(v) for v in values]
+
+
+def _category_rows(n: int = len(CATEGORIES), per_row: int = 34) -> int:
+    return 140 + per_row * n
 
 
 def _count_axis(fig: go.Figure, largest: float, title: str) -> None:
@@ -97,33 +125,51 @@ def _count_axis(fig: go.Figure, largest: float, title: str) -> None:
     fig.update_xaxes(title=title, tickformat=",d", rangemode="tozero", dtick=1 if largest <= 8 else None)
 
 
-def qualifiers_by_category(decisions: pd.DataFrame, by: str = "path") -> go.Figure:
+def _total_labels(fig: go.Figure, categories, totals) -> None:
+    """The value at the end of each (stacked) bar, written by core.formatting."""
+    for category, total in zip(categories, totals, strict=True):
+        fig.add_annotation(
+            x=total, y=category, text=count(total), showarrow=False, xanchor="left", xshift=4, font=AXIS_FONT
+        )
+
+
+def qualifiers_by_category(decisions: pd.DataFrame, by: str = "path", compact: bool = False) -> go.Figure:
     """Qualifying companies per main category, stacked by revenue path (``by="path"``) or, with the
-    companies sent to review, by status (``by="status"``)."""
+    companies sent to review, by status (``by="status"``), each bar with its total. ``compact``: rows
+    of 24 px, so that the whole chart, axis included, fits above the fold of a 1280×720 screen."""
     counts = by_category(decisions)
     fig = go.Figure()
     if by == "path":
-        series = [(PATH_LABELS[p], counts[f"qualified_{p}"], PATH_COLORS[p]) for p in PATH_NAMES]
+        series = [(PATH_LABELS[p], counts[f"qualified_{p}"], PATH_COLORS[p], "") for p in PATH_NAMES]
         title = "Qualified per category, by path"
     elif by == "status":
-        series = [(STATUS_LABELS[s], counts[s], STATUS_COLORS[s]) for s in ("qualified", "review")]
+        series = [(STATUS_NAMES[s], counts[s], STATUS_COLORS[s], STATUS_PATTERNS[s]) for s in ("qualified", "review")]
         title = "Qualified and review per category"
     else:
         raise ValueError(f"by must be 'path' or 'status', not {by!r}")
-    for name, values, color in series:
+    for name, values, color, pattern in series:
         fig.add_bar(
             name=name,
             y=counts["category"],
             x=values,
             orientation="h",
-            marker_color=color,
-            hovertemplate="%{y}: %{x} companies<extra>" + name + "</extra>",
+            marker=dict(color=color, pattern=dict(shape=pattern, fgcolor="#ffffff", solidity=0.3)),
+            hovertemplate="%{y}: %{x:,d} companies<extra>" + name + "</extra>",
         )
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(autorange="reversed", title=None)
-    stacked = pd.concat([values for _, values, _ in series], axis=1).sum(axis=1)  # one bar per category
+    # Every category named, even in compact rows (plotly would skip every other label when rows are tight).
+    fig.update_yaxes(
+        autorange="reversed",
+        title=None,
+        tickmode="array",
+        tickvals=list(counts["category"]),
+        ticktext=list(counts["category"]),
+    )
+    stacked = pd.concat([values for _, values, _, _ in series], axis=1).sum(axis=1)  # one bar per category
+    _total_labels(fig, counts["category"], stacked)
     _count_axis(fig, stacked.max(), "Companies")
-    return _layout(fig, title, _category_rows())
+    fig.update_xaxes(range=[0, max(stacked.max(), 1) * 1.12])  # room for the value labels
+    return _layout(fig, title, _category_rows(per_row=24 if compact else 34))
 
 
 def baseline_vs_scenario(comparison: pd.DataFrame) -> go.Figure:
@@ -140,10 +186,11 @@ def baseline_vs_scenario(comparison: pd.DataFrame) -> go.Figure:
             x=comparison[column],
             orientation="h",
             marker_color=color,
-            text=comparison[column],
+            text=_count_labels(comparison[column]),
             textposition="outside",
+            textfont=AXIS_FONT,
             cliponaxis=False,
-            hovertemplate="%{y}: %{x} qualified<extra>" + name + "</extra>",
+            hovertemplate="%{y}: %{x:,d} qualified<extra>" + name + "</extra>",
         )
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
     fig.update_yaxes(autorange="reversed", title=None)
@@ -154,11 +201,15 @@ def baseline_vs_scenario(comparison: pd.DataFrame) -> go.Figure:
 def funnel_chart(stages: pd.DataFrame) -> go.Figure:
     """How many companies pass each criterion in turn (`core.explain.funnel`'s frame)."""
     colors = [SCENARIO_COLOR] * (len(stages) - 1) + [STATUS_COLORS["qualified"]]
+    first = stages["companies"].iloc[0] if len(stages) else 0
+    labels = [f"{count(n)} ({pct(n / first if first else 0, 0)})" for n in stages["companies"]]
     fig = go.Figure(
         go.Funnel(
             y=stages["stage"],
             x=stages["companies"],
-            textinfo="value+percent initial",
+            text=labels,
+            textinfo="text",
+            textfont=dict(size=TEXT_PX),
             marker=dict(color=colors),
             connector=dict(line=dict(color="#ccc", width=1)),
             hovertemplate="%{y}: %{x:,d} companies<extra></extra>",
@@ -198,17 +249,18 @@ def revenue_distribution(decisions: pd.DataFrame, policy: Policy) -> go.Figure:
             x=x[m],
             y=y[m] + jitter[m],
             mode="markers",
-            name=STATUS_LABELS[s],
+            name=STATUS_NAMES[s],
             marker=dict(
                 color=STATUS_COLORS[s],
-                size=6 if s == "not_qualified" else 8,
+                symbol=STATUS_SYMBOLS[s],
+                size=6 if s == "not_qualified" else 9,
                 opacity=0.5 if s == "not_qualified" else 0.9,
             ),
             customdata=np.column_stack([names[m], d["main_category"].astype(str).to_numpy()[m]]),
             hovertemplate="%{customdata[0]}<br>%{customdata[1]}: "
             + PLN_HOVER
             + "<extra>"
-            + STATUS_LABELS[s]
+            + STATUS_NAMES[s]
             + "</extra>",
         )
     thresholds = policy.thresholds_frame()
@@ -233,7 +285,11 @@ def revenue_distribution(decisions: pd.DataFrame, policy: Policy) -> go.Figure:
         zeroline=False,
         title=None,
     )
-    fig.update_xaxes(type="log", title="12-month revenue in the main category (PLN, log scale)", tickformat="~s")
+    both = np.concatenate([x, thresholds[["company", "conditional", "brand"]].to_numpy(float).ravel()])
+    both = both[both > 0]
+    low, high = (both.min(), both.max()) if len(both) else (1.0, 10.0)
+    fig.update_xaxes(type="log", title="12-month revenue in the main category (PLN, log scale)")
+    _money_axis("x", fig, high, low, log=True)
     return _layout(
         fig, "Revenue distribution per category, with the thresholds", 240 + 40 * len(CATEGORIES), legend_rows=2
     )
@@ -254,7 +310,7 @@ def company_monthly(monthly: pd.DataFrame, current_window: tuple, previous_windo
             x=[_month_start(m) for m in part["month"]],
             y=part["revenue"],
             marker_color=CATEGORY_COLORS[category],
-            hovertemplate="%{x|%Y-%m}: %{y:,.0f} PLN<extra>" + category + "</extra>",
+            hovertemplate="%{x|%Y-%m}: %{y:,.0f}" + NBSP + "PLN<extra>" + category + "</extra>",
         )
     half_month = pd.Timedelta(days=15)
     for key, (start, end), label in (
@@ -269,10 +325,12 @@ def company_monthly(monthly: pd.DataFrame, current_window: tuple, previous_windo
             layer="below",
             annotation_text=label,
             annotation_position="top left",
-            annotation_font_size=13,
+            annotation_font=AXIS_FONT,
         )
     fig.update_layout(barmode="stack", bargap=0.15)
-    fig.update_yaxes(title="Revenue (PLN)", tickformat="~s", rangemode="tozero")
+    fig.update_yaxes(title="Revenue (PLN)", rangemode="tozero")
+    per_month = monthly.groupby("month", observed=True)["revenue"].sum() if len(monthly) else pd.Series([0.0])
+    _money_axis("y", fig, float(per_month.max()))
     # Always both windows in full, whatever months the company has.
     fig.update_xaxes(
         title=None,
@@ -315,7 +373,9 @@ def company_categories(frame: pd.DataFrame) -> go.Figure:
         )
     fig.update_layout(barmode="group", bargap=0.3)
     fig.update_yaxes(autorange="reversed", title=None, type="category")
-    fig.update_xaxes(title="12-month revenue (PLN)", tickformat="~s", rangemode="tozero")
+    fig.update_xaxes(title="12-month revenue (PLN)", rangemode="tozero")
+    largest = frame[["revenue_previous", "revenue_current", "company", "conditional"]].to_numpy(float)
+    _money_axis("x", fig, float(np.nanmax(largest, initial=0.0)))
     return _layout(fig, "Revenue per category against the thresholds", 220 + 70 * max(len(frame), 1), legend_rows=2)
 
 
@@ -339,10 +399,11 @@ def scenarios_by_category(by_category: pd.DataFrame, baseline: str) -> go.Figure
             x=rows["qualified"],
             orientation="h",
             marker_color=color,
-            text=rows["qualified"],
+            text=_count_labels(rows["qualified"]),
             textposition="outside",
+            textfont=AXIS_FONT,
             cliponaxis=False,
-            hovertemplate="%{y}: %{x} qualified<extra>" + shown.replace("%{", "%\u200b{") + "</extra>",
+            hovertemplate="%{y}: %{x:,d} qualified<extra>" + shown.replace("%{", "%\u200b{") + "</extra>",
         )
     fig.update_layout(barmode="group", bargap=0.2, bargroupgap=0.03)
     fig.update_yaxes(autorange="reversed", title=None)

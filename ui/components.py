@@ -16,18 +16,27 @@ import pandas as pd
 import streamlit as st
 
 from core.dataset import DataError
+from core.explain import decisions_for_people
+from core.formatting import PRINTF_INT, PRINTF_PLN, PRINTF_SIGNED_INT, count, pct, percent
 from ui import state
-from ui.charts import STATUS_COLORS, STATUS_LABELS
+from ui.charts import STATUS_COLORS, STATUS_LABELS, STATUS_NAMES
 from ui.export import to_csv_bytes, to_excel_bytes
 
 if TYPE_CHECKING:  # what st.column_config's functions return; streamlit does not re-export it publicly
     from streamlit.elements.lib.column_types import ColumnConfig
 
-# The theme's green / orange / gray are set to STATUS_COLORS in .streamlit/config.toml.
+# The theme's blue / orange / gray (text and background) are set to STATUS_COLORS in .streamlit/config.toml
+# (tests/test_colours.py checks they agree and that the text meets WCAG AA on its badge background).
 # The colours st.badge accepts (its `color` parameter is this Literal).
 BadgeColor = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
-BADGE_COLORS: dict[str, BadgeColor] = {"qualified": "green", "review": "orange", "not_qualified": "gray"}
-STATUS_MD = {s: f":{c}[**{STATUS_LABELS[s]}**]" for s, c in BADGE_COLORS.items()}  # metric labels (ours)
+BADGE_COLORS: dict[str, BadgeColor] = {"qualified": "blue", "review": "orange", "not_qualified": "gray"}
+# A status's icon where Streamlit draws it (badges, metric labels): the same shapes as STATUS_ICONS in text.
+STATUS_MATERIAL = {
+    "qualified": ":material/check_circle:",
+    "review": ":material/flag:",
+    "not_qualified": ":material/cancel:",
+}
+STATUS_MD = {s: f":{c}[{STATUS_MATERIAL[s]} **{STATUS_LABELS[s]}**]" for s, c in BADGE_COLORS.items()}  # ours
 
 # -- tables and downloads ------------------------------------------------------------------------
 
@@ -72,47 +81,113 @@ def download_buttons(frame: pd.DataFrame | Callable[[], pd.DataFrame], name: str
     )
 
 
+_STATUS_SHOWN = {**STATUS_NAMES, **{STATUS_LABELS[s]: name for s, name in STATUS_NAMES.items()}}
+
+
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status)
+    """A status (its code or its name) as a table shows it: its icon and its name ('✔ Qualified')."""
+    return _STATUS_SHOWN.get(status, status)
 
 
 _STATUS_STYLE = {
     **{s: f"color: {c}; font-weight: 600" for s, c in STATUS_COLORS.items()},
     **{STATUS_LABELS[s]: f"color: {c}; font-weight: 600" for s, c in STATUS_COLORS.items()},
+    **{STATUS_NAMES[s]: f"color: {c}; font-weight: 600" for s, c in STATUS_COLORS.items()},
 }
-STATUS_COLUMNS = ("status", "baseline", "scenario")
-
-
-def _styled(frame: pd.DataFrame):
-    """Status columns in their status colour (the same as in the charts)."""
-    columns: list[Hashable] = [
-        c for c in STATUS_COLUMNS if c in frame.columns and not pd.api.types.is_numeric_dtype(frame[c])
-    ]
-    if not columns or len(frame) > 1000:  # styling every cell of a big table costs more than it shows
-        return frame
-    return frame.style.map(lambda v: _STATUS_STYLE.get(str(v), ""), subset=columns)
+STATUS_COLUMNS = ("status", "baseline", "scenario", "status_a", "status_b")
+STYLE_LIMIT = 1000  # rows: a pandas Styler costs ~0.1 s per 10 000 cells, so bigger tables go unstyled
 
 
 def status_badge(status: str) -> None:
-    """The status as a coloured badge (the label is ours, never user text)."""
-    st.badge(STATUS_LABELS.get(status, status), color=BADGE_COLORS.get(status, "gray"))
+    """The status as a coloured badge with its icon (the label is ours, never user text)."""
+    st.badge(
+        STATUS_LABELS.get(status, status), color=BADGE_COLORS.get(status, "gray"), icon=STATUS_MATERIAL.get(status)
+    )
 
 
 def money(label: str, **kw) -> ColumnConfig:
-    return st.column_config.NumberColumn(label, format="%,.0f PLN", **kw)
+    """A PLN column: '3 500 000 PLN' (Streamlit's printf, grouping with core.formatting's no-break space)."""
+    return st.column_config.NumberColumn(label, format=PRINTF_PLN, **kw)
 
 
+def whole(label: str, **kw) -> ColumnConfig:
+    """A count column: '12 345'."""
+    return st.column_config.NumberColumn(label, format=PRINTF_INT, **kw)
+
+
+# Streamlit's printf has no decimal comma, so a column with decimals is written by core.formatting in
+# Python: these printf strings only mark such a column in a config (`share`, `ratings`); `dataframe` takes
+# the mark off and formats the column with the function (a Styler's display text, which keeps the numbers
+# for sorting; in a table too big to style, a text column).
 PERCENT_FORMAT = "%.1f %%"
+RATINGS_FORMAT = "%.2f %%"
+TEXT_FORMATS: dict[str, Callable[[object], str]] = {
+    PERCENT_FORMAT: pct,
+    RATINGS_FORMAT: lambda v: percent(v, 2),
+}
 
 
 def share(label: str, **kw) -> ColumnConfig:
-    """A fraction (0.12) shown as a percentage (12.0 %): `table` multiplies such columns by 100 for display."""
+    """A fraction (0.12) shown as a percentage ('12,0 %', by core.formatting.pct)."""
     return st.column_config.NumberColumn(label, format=PERCENT_FORMAT, **kw)
 
 
+def ratings(label: str, **kw) -> ColumnConfig:
+    """A value in percent (99.5) shown as '99,50 %'."""
+    return st.column_config.NumberColumn(label, format=RATINGS_FORMAT, **kw)
+
+
 def count_text(n: int) -> str:
-    """12345 -> '12 345' (a count for an st.metric)."""
-    return f"{int(n):,}".replace(",", " ")
+    """12345 -> '12 345' (a count for an st.metric), by core.formatting.count."""
+    return count(n)
+
+
+def _display(frame: pd.DataFrame, config: dict) -> tuple[object, dict]:
+    """What `st.dataframe` gets for ``frame``: status codes as icon and name, columns with decimals written
+    by core.formatting, status columns in their colour. Returns (frame or Styler, column config)."""
+    shown = frame.copy()
+    config = dict(config)
+    for column in STATUS_COLUMNS:
+        if column in shown.columns and not pd.api.types.is_numeric_dtype(shown[column]):
+            shown[column] = shown[column].astype(str).map(status_label)
+    formats: dict[Hashable, Callable[[object], str]] = {}
+    for column, cfg in config.items():
+        # A value may also be None (column hidden) or a label; only a column config has a number format.
+        type_config = cfg.get("type_config") if isinstance(cfg, dict) else None
+        if column in shown.columns and isinstance(type_config, dict) and type_config.get("format") in TEXT_FORMATS:
+            formats[column] = TEXT_FORMATS[type_config["format"]]
+            config[column] = {**cfg, "type_config": {k: v for k, v in type_config.items() if k != "format"}}
+    if len(shown) > STYLE_LIMIT:
+        for column, fmt in formats.items():  # too big to style: the same text, as a text column
+            shown[column] = shown[column].map(fmt)
+            cfg = config[column]
+            config[column] = st.column_config.TextColumn(cfg.get("label"), help=cfg.get("help"), width=cfg.get("width"))
+        return shown, config
+    statuses: list[Hashable] = [
+        c for c in STATUS_COLUMNS if c in shown.columns and not pd.api.types.is_numeric_dtype(shown[c])
+    ]
+    if not statuses and not formats:
+        return shown, config
+    styler = shown.style
+    if statuses:
+        styler = styler.map(lambda v: _STATUS_STYLE.get(str(v), ""), subset=statuses)
+    if formats:
+        styler = styler.format(formats)
+    return styler, config
+
+
+def dataframe(frame: pd.DataFrame, column_config: dict | None = None, **kw) -> None:
+    """`st.dataframe` with the shared formats (COLUMN_CONFIG for the columns it names, then
+    ``column_config``) and every figure in core.formatting's format."""
+    config: dict = {c: v for c, v in COLUMN_CONFIG.items() if c in frame.columns}
+    # Whole-number columns no config names (a scenario's count per category, say): grouped like the rest.
+    for c in frame.columns:
+        if c not in config and pd.api.types.is_integer_dtype(frame[c]):
+            signed = str(c).startswith("Δ")  # a change against the baseline: +3, -2
+            config[c] = st.column_config.NumberColumn(str(c), format=PRINTF_SIGNED_INT if signed else PRINTF_INT)
+    config.update(column_config or {})
+    data, config = _display(frame, config)
+    st.dataframe(data, hide_index=True, width="stretch", column_config=config, **kw)
 
 
 # Column formats of the decision frames, by column name: every table shows money and shares alike.
@@ -139,7 +214,7 @@ COLUMN_CONFIG = {
     "company": money("Company threshold"),
     "conditional": money("Conditional threshold"),
     "brand": money("Brand threshold"),
-    "positive_ratings_pct": st.column_config.NumberColumn("Positive ratings", format="%.2f %%"),
+    "positive_ratings_pct": ratings("Positive ratings"),
     "transaction_problem_rate": share("Transaction problems"),
     "exportable_share": share("Exportable"),
     "new_condition_share": share("New condition"),
@@ -152,14 +227,14 @@ COLUMN_CONFIG = {
     "passes": st.column_config.CheckboxColumn("Passes"),
     "baseline": st.column_config.TextColumn("Baseline", width=110),
     "scenario": st.column_config.TextColumn("Scenario", width=110),
-    "companies": st.column_config.NumberColumn("Companies", format="%d"),
-    "qualified": st.column_config.NumberColumn("Qualified", format="%d"),
-    "review": st.column_config.NumberColumn("Review", format="%d"),
-    "not_qualified": st.column_config.NumberColumn("Not qualified", format="%d"),
-    "qualified_standard": st.column_config.NumberColumn("Qualified: standard", format="%d"),
-    "qualified_conditional": st.column_config.NumberColumn("Qualified: conditional", format="%d"),
-    "qualified_brand": st.column_config.NumberColumn("Qualified: brand", format="%d"),
-    "n_accounts": st.column_config.NumberColumn("Accounts", format="%d"),
+    "companies": whole("Companies"),
+    "qualified": whole("Qualified"),
+    "review": whole("Review"),
+    "not_qualified": whole("Not qualified"),
+    "qualified_standard": whole("Qualified: standard"),
+    "qualified_conditional": whole("Qualified: conditional"),
+    "qualified_brand": whole("Qualified: brand"),
+    "n_accounts": whole("Accounts"),
     "account_id": st.column_config.TextColumn("Account ID"),
     "account_name": st.column_config.TextColumn("Account name"),
     "sales_quality": st.column_config.TextColumn("Sales quality"),
@@ -190,32 +265,15 @@ def table(
 ) -> None:
     """A read-only table with the shared number formats (up to ``max_rows`` rows visible, then it
     scrolls), and CSV / Excel downloads of every column (``columns`` picks the ones shown)."""
-    shown = frame[columns] if columns else frame.copy()
-    config: dict[str, ColumnConfig | str | None] = {c: v for c, v in COLUMN_CONFIG.items() if c in shown.columns}
-    config.update(column_config or {})
-    for column in STATUS_COLUMNS:
-        if column in shown.columns and not pd.api.types.is_numeric_dtype(shown[column]):
-            shown[column] = shown[column].astype(str).map(lambda s: STATUS_LABELS.get(s, s))
-    for column, cfg in config.items():
-        # A value may also be None (column hidden) or a label; only a column config has a number format.
-        type_config = cfg.get("type_config") if isinstance(cfg, dict) else None
-        if isinstance(type_config, dict) and type_config.get("format") == PERCENT_FORMAT:
-            shown[column] = shown[column].astype(float) * 100
+    shown = frame[columns] if columns else frame
     height = ROW_PX * (min(len(frame), max_rows) + 1) + 3
-    st.dataframe(
-        _styled(shown),
-        hide_index=True,
-        width="stretch",
-        height=height,
-        column_config=config,
-        key=f"table_{key or _slug(name)}",
-    )
+    dataframe(shown, column_config, height=height, key=f"table_{key or _slug(name)}")
     if downloads:
         download_buttons(frame, name, key=key)
 
 
 def decisions_view(decisions: pd.DataFrame) -> pd.DataFrame:
-    """The columns of a decision frame people read first, statuses with their icon."""
+    """The columns of a decision frame people read first: statuses with their icon, reasons and flags in words."""
     columns = [
         "company_name",
         "nip",
@@ -229,8 +287,9 @@ def decisions_view(decisions: pd.DataFrame) -> pd.DataFrame:
         "flags",
         "gap",
     ]
-    out = decisions[columns].copy()
-    out["status"] = out["status"].astype(str).map(status_label)
+    out = decisions_for_people(decisions[columns])
+    # The name without the icon: this frame is also the download (the table adds the icon when it shows it).
+    out["status"] = out["status"].astype(str).map(lambda s: STATUS_LABELS.get(s, s))
     return out
 
 

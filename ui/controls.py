@@ -11,14 +11,24 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.formatting import pln
-from core.parameters import THRESHOLD_KINDS, Parameter, help_text, parameter, slider_bounds, threshold_kind
+from core.formatting import PRINTF_INT, PRINTF_PLN, PRINTF_WHOLE_PERCENT, count, pln
+from core.parameters import (
+    THRESHOLD_KINDS,
+    Parameter,
+    format_value,
+    help_text,
+    parameter,
+    slider_bounds,
+    threshold_kind,
+)
 from core.policy import Policy
 from ui import state
 from ui.components import CATEGORY_COL_PX, NUMBER_COL_PX, ROW_PX, literal
 
-# Streamlit's format for each unit (a share such as 0.03 is shown as 3 %).
-SLIDER_FORMAT = {"PLN": "%,d PLN", "percent": "%.1f %%", "share": "percent", "count": "%d"}
+# Streamlit's format for each unit with whole values (core.formatting's printf strings). A percent or a share
+# has decimals, which Streamlit's printf writes with a decimal point: those get a select slider over the
+# slider's steps, each option written by core.formatting (`format_value`: '99,5 %', '0,5 %').
+SLIDER_FORMAT = {"PLN": PRINTF_PLN, "count": PRINTF_INT}
 
 
 def _numeric(p: Parameter) -> tuple[float, float, float, float]:
@@ -69,9 +79,10 @@ def threshold_controls(category: str) -> None:
             min_value=int(minimum),
             max_value=int(maximum),
             step=int(step),
+            # Plain digits: Streamlit reads what is typed with parseInt, so a grouped '3 500 000' would read as 3.
             format="%d",
             label_visibility="collapsed",
-            help=f"{p.label}: an exact value in PLN ({int(minimum)} to {int(maximum):,}).",
+            help=f"{p.label}: an exact value in PLN, digits only ({count(minimum)} to {count(maximum)}).",
         )
 
 
@@ -79,22 +90,23 @@ def _apply_percent(category: str, key: str) -> None:
     factor = 1 + float(st.session_state[key]) / 100
     current = state.spec_get(("categories", category))
     state.edit_thresholds({category: {k: round(current[k] * factor) for k in THRESHOLD_KINDS}})
-    st.session_state[key] = 0.0
+    st.session_state[key] = 0
 
 
 def percent_change(category: str) -> None:
-    """Change the three thresholds of one category by a percentage (rounded to whole PLN)."""
+    """Change the three thresholds of one category by a whole percentage (rounded to whole PLN). Whole
+    percents because Streamlit writes a number input's decimals with a point, not the app's comma."""
     key = f"w:percent/{category}"
-    st.session_state.setdefault(key, 0.0)
+    st.session_state.setdefault(key, 0)
     row = st.columns([3, 2], vertical_alignment="bottom")
     row[0].number_input(
         f"± % for all three thresholds of {category}",
         key=key,
-        min_value=-100.0,
-        max_value=1000.0,
-        step=1.0,
-        format="%.1f",
-        help="+20 turns 7 300 000 into 8 760 000; rounded to whole PLN.",
+        min_value=-100,
+        max_value=1000,
+        step=1,
+        format="%d",
+        help="+20 turns 7\u00a0300\u00a0000 PLN into 8\u00a0760\u00a0000 PLN; rounded to whole PLN.",
     )
     row[1].button("Apply ± %", key=f"apply_percent/{category}", on_click=_apply_percent, args=(category, key))
 
@@ -137,7 +149,7 @@ def thresholds_editor() -> None:
         p = threshold_kind(kind)
         # No min/max here: the grid would clamp a typed value silently; the policy refuses it visibly.
         columns[kind] = st.column_config.NumberColumn(
-            kind.capitalize(), format="%,d", width=NUMBER_COL_PX, step=int(_numeric(p)[2]), help=help_text(p.key)
+            kind.capitalize(), format=PRINTF_INT, width=NUMBER_COL_PX, step=int(_numeric(p)[2]), help=help_text(p.key)
         )
     key = state.table_key()
     st.data_editor(
@@ -190,6 +202,19 @@ def parameter_control(parameter_key: str) -> None:
     slider_step = _numeric(p)[3]
     cast = int if p.unit == "count" else float
     low, high = slider_bounds(p.key, value)
+    if p.unit in ("percent", "share"):
+        options = _steps(low, high, slider_step, value, st.session_state.get(key))
+        st.session_state.setdefault(key, float(value))
+        st.select_slider(
+            p.label,
+            options=options,
+            format_func=lambda v: format_value(p.key, v),
+            key=key,
+            on_change=_store_value,
+            args=(key, p.key),
+            help=help_text(p.key),
+        )
+        return
     st.session_state.setdefault(key, cast(value))
     st.slider(
         p.label,
@@ -202,6 +227,15 @@ def parameter_control(parameter_key: str) -> None:
         args=(key, p.key),
         help=help_text(p.key),
     )
+
+
+def _steps(low: float, high: float, step: float, *values) -> list[float]:
+    """The options of a select slider: ``low`` to ``high`` by ``step`` (exact decimals, no float noise),
+    with every given value (the policy's, the widget's) among them so that it is always on the slider."""
+    n = round((high - low) / step)
+    grid = {round(low + i * step, 10) for i in range(n + 1)}
+    grid.update(float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool))
+    return sorted(grid)
 
 
 SECTIONS = {
@@ -235,7 +269,7 @@ def scale_slider() -> None:
         min_value=50,
         max_value=200,
         step=5,
-        format="%d %%",
+        format=PRINTF_WHOLE_PERCENT,
         key=key,
         on_change=_store_scale,
         args=(key,),

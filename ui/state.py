@@ -26,6 +26,7 @@ import streamlit as st
 from core.bounded import Budget, load_dataset_bounded, warm_up
 from core.dataset import DataError, Dataset, Problem
 from core.decide import Gates, decide, gates
+from core.formatting import percent
 from core.metrics import Metrics, compute_metrics
 from core.parameters import THRESHOLD_KINDS
 from core.policy import Policy, PolicyError
@@ -269,7 +270,7 @@ def scenario_name() -> str:
         return meta()["name"]
     if is_baseline():
         return BASELINE_NAME
-    return DEFAULT_NAME + (f", thresholds × {scale_pct()} %" if scale_pct() != 100 else "")
+    return DEFAULT_NAME + (f", thresholds × {percent(scale_pct(), None)}" if scale_pct() != 100 else "")
 
 
 def set_meta(name: str | None = None, description: str | None = None) -> None:

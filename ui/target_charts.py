@@ -8,7 +8,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.formatting import count, pct, pln
-from ui.charts import BASELINE_COLOR, SCENARIO_COLOR, THRESHOLD_COLORS, THRESHOLD_LABELS, _layout
+from ui.charts import (
+    AXIS_FONT,
+    BASELINE_COLOR,
+    SCENARIO_COLOR,
+    THRESHOLD_COLORS,
+    THRESHOLD_LABELS,
+    _layout,
+    _money_axis,
+)
 
 MAX_STEPS = 1_500  # a curve sends at most this many steps to the browser, those around the current value
 
@@ -85,17 +93,32 @@ def threshold_curve(steps: pd.DataFrame, kind: str, category: str, *, baseline: 
         )
     top = float(shown["threshold"].iloc[-1]) if len(shown) > 1 else float(shown["up_to"].iloc[-1])
     right = max(top, current, baseline) * 1.15
-    fig.update_xaxes(title=f"{THRESHOLD_LABELS[kind]}, PLN", range=[float(shown["threshold"].iloc[0]), right])
-    fig.update_yaxes(title="Qualified companies", rangemode="tozero", tickformat=",d")
+    left = float(shown["threshold"].iloc[0])
+    fig.update_xaxes(title=f"{THRESHOLD_LABELS[kind]}, PLN", range=[left, right])
+    _money_axis("x", fig, right, left)
+    largest = int(shown["qualified"].max())
+    counts = list(range(0, largest + 1, max(1, -(-largest // 6))))
+    fig.update_yaxes(
+        title="Qualified companies",
+        range=[0, largest * 1.05 + 0.5],
+        tickmode="array",
+        tickvals=counts,
+        ticktext=[count(c) for c in counts],
+    )
+    top_share = max(float(share.max()) * 110, 1)
+    share_ticks = [float(v) for v in np.linspace(0, top_share, 5)]
     fig.update_layout(
         yaxis2=dict(
             title="Share of the category's revenue",
             overlaying="y",
             side="right",
-            range=[0, max(float(share.max()) * 110, 1)],
-            ticksuffix=" %",
-            tickformat=".0f",
+            range=[0, top_share],
+            tickmode="array",
+            tickvals=share_ticks,
+            ticktext=[pct(v / 100, 0) for v in share_ticks],
             showgrid=False,
+            tickfont=AXIS_FONT,
+            title_font=AXIS_FONT,
         ),
         hovermode="closest",
     )
@@ -130,6 +153,12 @@ def program_shares(view: pd.DataFrame) -> go.Figure:
                 hovertemplate="%{y}: %{text}<extra>" + label + "</extra>",
             )
         )
-    fig.update_xaxes(title="% of the category", rangemode="tozero")
+    fig.update_xaxes(
+        title="Share of the category",
+        range=[0, 110],
+        tickmode="array",
+        tickvals=[0, 25, 50, 75, 100],
+        ticktext=[pct(v / 100, 0) for v in (0, 25, 50, 75, 100)],
+    )
     fig.update_layout(barmode="group", bargap=0.25)
     return _layout(fig, "Partners: their share of companies and of revenue, per category", 140 + 40 * len(rows))

@@ -16,7 +16,7 @@ import streamlit as st
 
 from core.comparison import compare_scenarios, flips, readable
 from core.explain import compare_by_category, status_counts
-from core.formatting import count
+from core.formatting import PRINTF_SIGNED_INT, PRINTF_SIGNED_PLN, count, signed_count
 from core.links import UI_KEYS, scenario_from_query, scenario_to_query
 from core.policy import Policy, PolicyError
 from core.scenario import BASELINE_NAME, Scenario
@@ -89,7 +89,7 @@ def read_link() -> None:
         return
     scenario, problems = scenario_from_query(params, UI_KEYS)
     if problems:
-        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        shown = "; ".join(problems[:5]) + (f"; and {count(len(problems) - 5)} more" if len(problems) > 5 else "")
         state.note("error", f"This link could not be opened: {shown}. Showing the published policy.")
         state.load_scenario(Scenario.baseline())
         return
@@ -313,7 +313,7 @@ def library() -> None:
             "description": st.column_config.TextColumn("Description"),
             "author": st.column_config.TextColumn("Author"),
             "updated": st.column_config.TextColumn("Updated"),
-            "changes": st.column_config.NumberColumn("Changed parameters", format="%d"),
+            "changes": components.whole("Changed parameters"),
         },
     )
     by_id = {s.id: s for s in saved}
@@ -371,13 +371,17 @@ def results() -> None:
         "Qualified — scenario",
         components.count_text(scen_counts["qualified"]),
         border=True,
-        delta=scen_counts["qualified"] - base_counts["qualified"] or None,
+        delta=signed_count(scen_counts["qualified"] - base_counts["qualified"])
+        if scen_counts["qualified"] != base_counts["qualified"]
+        else None,
     )
     c.metric(
         "Review — scenario",
         components.count_text(scen_counts["review"]),
         border=True,
-        delta=scen_counts["review"] - base_counts["review"] or None,
+        delta=signed_count(scen_counts["review"] - base_counts["review"])
+        if scen_counts["review"] != base_counts["review"]
+        else None,
         delta_color="off",
     )
 
@@ -387,7 +391,7 @@ def results() -> None:
         per_category,
         "qualified per category, baseline vs scenario",
         key="per_category",
-        column_config={"delta": st.column_config.NumberColumn("Change", format="%+d")},
+        column_config={"delta": st.column_config.NumberColumn("Change", format=PRINTF_SIGNED_INT)},
     )
 
     decision_support.summary_text(scenario, state.scenario_policy())
@@ -459,11 +463,13 @@ def compare() -> None:
         columns=shown,
         column_config={
             "scenario": st.column_config.TextColumn("Scenario"),
-            "qualified_change": st.column_config.NumberColumn("Qualified vs baseline", format="%+d"),
+            "qualified_change": st.column_config.NumberColumn("Qualified vs baseline", format=PRINTF_SIGNED_INT),
             "revenue_covered": components.money("Partner revenue covered"),
-            "revenue_covered_change": components.money("Revenue covered vs baseline"),
-            "enters": st.column_config.NumberColumn("Enter", format="%d"),
-            "leaves": st.column_config.NumberColumn("Leave", format="%d"),
+            "revenue_covered_change": st.column_config.NumberColumn(
+                "Revenue covered vs baseline", format=PRINTF_SIGNED_PLN
+            ),
+            "enters": components.whole("Enter"),
+            "leaves": components.whole("Leave"),
         },
     )
     components.table(result.qualified_by_category, "qualified per category per scenario", key="wb_by_category")
