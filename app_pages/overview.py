@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.explain import by_category, funnel, path_counts, status_counts
-from ui import charts, components, state
+from ui import charts, components, month, state
 
 st.title("Overview")
 components.scope_note()
@@ -15,8 +15,10 @@ current, previous = metrics.current_window, metrics.previous_window
 a, b, c = st.columns(3)
 a.metric("Companies (NIPs)", components.count_text(len(metrics.companies)))
 b.metric("Accounts", components.count_text(len(dataset.accounts)))
-c.metric("As-of month", str(metrics.as_of), help="Change it on the Data page.")
+c.metric("As-of month", str(metrics.as_of), help="Change it in the sidebar.")
 st.caption(f"Current window: {current[0]} … {current[1]} (12 months) · previous window: {previous[0]} … {previous[1]}")
+for warning in month.warnings():  # also in the sidebar; here because the counts below depend on it
+    st.warning(warning, icon=":material/warning:")
 
 counts, paths = status_counts(decisions), path_counts(decisions)
 cols = st.columns(6)
@@ -65,3 +67,6 @@ components.table(by_category(decisions), "companies per category", key="by_categ
 
 with st.expander("All companies and their decision"):
     components.table(components.decisions_view(decisions), "decisions", key="decisions", max_rows=12)
+
+month.change_since_last_month(decisions, policy, state.scenario_name())
+month.history(policy)

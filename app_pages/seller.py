@@ -1,12 +1,12 @@
-"""Seller check: one company's status and why, and the near misses for the sales team."""
+"""Seller check: one company's status and why, many sellers at once, and the prospect list for the sales team."""
 
 import pandas as pd
 import streamlit as st
 
-from core.explain import checklist, near_misses, revenue_gaps
+from core.explain import checklist, revenue_gaps
 from core.formatting import pln
 from core.lookup import company_accounts, company_categories, company_monthly, find_companies
-from ui import charts, components, state
+from ui import charts, components, lists, state
 
 st.title("Seller check")
 
@@ -94,22 +94,12 @@ if not matches.empty:
     st.subheader("Accounts")
     components.table(company_accounts(dataset, metrics, row["nip"]), "accounts", key="accounts")
 
+scenario = state.scenario_name() if which == "scenario" else state.BASELINE_NAME
+
 st.divider()
-st.subheader("Near misses")
-st.caption(
-    "Companies that pass every quality gate with no flag and miss a revenue path by at most the chosen share "
-    "of its threshold: prospects for the sales teams."
-)
-within = st.slider(
-    "Within % of a threshold",
-    min_value=1,
-    max_value=50,
-    value=20,
-    step=1,
-    format="%d %%",
-    key="near_within",
-    help="Our tool, not a rule: how close to a revenue threshold counts as a near miss.",
-)
-misses = near_misses(decisions, within / 100)
-st.caption(f"{len(misses)} compan{'y' if len(misses) == 1 else 'ies'} within {within} % of a threshold.")
-components.table(misses, "near misses", key="near_misses", max_rows=12)
+st.subheader("Check many sellers at once")
+lists.bulk_section(decisions, policy, scenario)
+
+st.divider()
+st.subheader("Prospects")
+lists.prospect_section(decisions, scenario)

@@ -31,7 +31,7 @@ REVENUE, THRESHOLD, GAP, GAP_PCT, GROWTH = (
     "Threshold of that path (PLN)",
     "Gap (PLN)",
     "Gap (% of threshold)",
-    "Growth, 12 m on 12 m",
+    "Growth, 12 m on 12 m (%)",
 )
 PROSPECT_COLUMNS = [COMPANY, NIP, CATEGORY, PATH, REVENUE, THRESHOLD, GAP, GAP_PCT, GROWTH]
 # How each column is written: money (PLN), a share (a fraction shown as %) or text.
