@@ -9,6 +9,7 @@ as-of month and filters, and the table with PLN and % number formats.
 from __future__ import annotations
 
 from functools import partial
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
@@ -38,10 +39,18 @@ def _config(kinds: dict[str, str]) -> dict:
 
 
 def table_with_downloads(
-    frame: pd.DataFrame, kinds: dict[str, str], name: str, about_rows: list[tuple[str, str]], key: str
+    frame: pd.DataFrame,
+    kinds: dict[str, str],
+    name: str,
+    about_rows: list[tuple[str, str]],
+    key: str,
+    widths: dict[str, Literal["small", "medium", "large"]] | None = None,
 ) -> None:
     """``frame`` as a table, and its CSV (pure table) and Excel (About sheet + table) downloads."""
-    components.table(frame, name, key=key, column_config=_config(kinds), downloads=False, max_rows=12)
+    config = _config(kinds)
+    for column, width in (widths or {}).items():
+        config[column] = st.column_config.TextColumn(column, width=width)
+    components.table(frame, name, key=key, column_config=config, downloads=False, max_rows=12)
     slug = f"{key}_{state.as_of()}"
     row = st.container(horizontal=True)
     row.download_button(
@@ -179,4 +188,11 @@ def bulk_section(decisions: pd.DataFrame, policy: Policy, scenario: str) -> None
         ("As-of month", str(state.as_of())),
         ("Entries", components.count_text(len(frame))),
     ]
-    table_with_downloads(frame, bulk.BULK_KINDS, "bulk check", rows, key="bulk")
+    table_with_downloads(
+        frame,
+        bulk.BULK_KINDS,
+        "bulk check",
+        rows,
+        key="bulk",
+        widths={bulk.BLOCKED_BY: "large", bulk.NOTE: "medium"},
+    )
