@@ -76,3 +76,15 @@ def as_of_warnings(months_with_rows: Iterable[pd.Period], as_of: str | pd.Period
             effect = "growth and the conditional path can't be judged"
         out.append(f"{where[0].upper()}{where[1:]}: {effect}; {pick}.")
     return out
+
+
+def short_warning(months_with_rows: Iterable[pd.Period], as_of: str | pd.Period) -> str | None:
+    """The warnings in one short sentence, for the sidebar (the page says it in full), or None."""
+    gaps = window_gaps(months_with_rows, as_of)
+    if not gaps:
+        return None
+    parts = [f"the {g.window} window lacks revenue in {len(g.missing)} of 12 months" for g in gaps]
+    complete = complete_months(months_with_rows)
+    advice = f"Counts are not reliable: pick {complete[-1]}." if complete else "Counts are not reliable."
+    text = " and ".join(parts)
+    return f"{text[0].upper()}{text[1:]}. {advice}"

@@ -59,3 +59,13 @@ def test_a_hole_inside_the_data_is_found_too():
 def test_less_than_24_months_says_no_month_is_complete():
     [previous] = as_of_warnings(months("2025-01", "2026-10"), "2026-10")  # 2024-11, 2024-12 lack rows
     assert previous.endswith("no month of this data has both windows complete (that needs 24 months of revenue rows).")
+
+
+def test_the_sidebar_says_it_in_one_short_sentence():
+    from core.asof import short_warning
+
+    assert short_warning(DATA, "2026-10") is None
+    assert short_warning(DATA, "2025-05") == (
+        "The current window lacks revenue in 5 of 12 months and the previous window lacks revenue in 12 of 12 "
+        "months. Counts are not reliable: pick 2026-10."
+    )

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.asof import as_of_warnings
-from core.comparison import flips, readable
+from core.asof import as_of_warnings, short_warning
+from core.comparison import flips
 from core.policy import Policy
 from ui import charts, components, state
+from ui.workbench import flips_table
 
 PICKER_KEY = "as_of_select"
 
@@ -35,8 +36,9 @@ def sidebar_picker() -> None:
         help="Our default, not a rule: the latest month in the revenue table. The current window is the 12 months "
         "ending here, the previous window the 12 months before.",
     )
-    for text in warnings():
-        st.sidebar.warning(text, icon=":material/warning:")
+    short = short_warning(state.dataset().months, state.as_of()) if state.as_of() is not None else None
+    if short:  # in full on the Overview
+        st.sidebar.warning(short, icon=":material/warning:")
 
 
 def warnings() -> list[str]:
@@ -63,8 +65,8 @@ def change_since_last_month(decisions: pd.DataFrame, policy: Policy, scenario: s
     a.metric("Entered the program", components.count_text(entered), help=f"Qualified in {as_of}, not in {before}.")
     b.metric("Left the program", components.count_text(left), help=f"Qualified in {before}, not in {as_of}.")
     st.caption(
-        f"Under the same policy ({scenario}): the decision at {as_of} against the decision at {before}. "
-        "A company can move because its 12-month windows moved by one month."
+        f"The decision at {as_of} against the decision at {before}, both under the same policy: {scenario}. "
+        "A company moves when its 12-month windows, moved by one month, change its figures."
     )
     if as_of_warnings(months, before):
         st.caption(
@@ -72,7 +74,7 @@ def change_since_last_month(decisions: pd.DataFrame, policy: Policy, scenario: s
             "so part of this change may come from missing data rather than from the sellers."
         )
     if not changed.empty:
-        components.table(readable(changed, before, as_of), f"changes since {before}", key="since_last_month")
+        flips_table(changed, before, as_of, key="since_last_month")
 
 
 def history(policy: Policy) -> None:
