@@ -36,7 +36,8 @@ def sidebar_picker() -> None:
         help="Our default, not a rule: the latest month in the revenue table. The current window is the 12 months "
         "ending here, the previous window the 12 months before.",
     )
-    short = short_warning(state.dataset().months, state.as_of()) if state.as_of() is not None else None
+    as_of = state.as_of()
+    short = short_warning(state.dataset().months, as_of) if as_of is not None else None
     if short:  # in full on the Overview
         st.sidebar.warning(short, icon=":material/warning:")
 
