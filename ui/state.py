@@ -466,9 +466,9 @@ def exact_key(path: tuple[str, ...]) -> str:
 
 # Up to this many companies, every month's figures are computed when the Overview opens and each month's
 # `Metrics` is kept; above it the history is computed only when asked for, and only its counts are kept.
-# Measured on the shared 2-core dev machine (busy): the sample (2,400 companies, 24 months) takes 1.5 s for every month's metrics
-# and 0.5 s to decide them all, about 1 MB kept per month; 20,000 companies take 0.6 s and 8.8 MB a month
-# (30 months would be 18 s and 260 MB), and 150,000 companies 1–2 s a month (issue 11).
+# Measured on the shared 2-core dev machine (busy): the sample (2,400 companies, 24 months) takes 1.5 s for
+# every month's metrics and 0.5 s to decide them all, about 1 MB kept per month; 20,000 companies take 0.6 s
+# and 8.8 MB a month (30 months would be 18 s and 260 MB); 150,000 companies 1–2 s a month (issue 11).
 HISTORY_EAGER_COMPANIES = 5_000
 
 
