@@ -117,8 +117,14 @@ def _xlsx_first_column(name: str, data: bytes) -> list[str]:
     from .read_xlsx import XlsxError, read_sheet
 
     try:
-        sheet = read_sheet(data, "nip", only_sheet_fallback=True, max_rows=MAX_ENTRIES + 2)
+        # One row more than the cap (and a header) is read, so that `_bounded` says how the list is too long.
+        sheet = read_sheet(data, "nip", only_sheet_fallback=True, max_rows=MAX_ENTRIES + 1)
     except XlsxError as exc:
+        if "data rows, the limit" in str(exc):  # the reader's row cap: say it as the cap on entries
+            raise BulkInputError(
+                f"{excerpt(name)} has more than {MAX_ENTRIES} rows; at most {MAX_ENTRIES} can be checked at once: "
+                "split it"
+            ) from None
         raise BulkInputError(f"{excerpt(name)}: {exc}") from None
     out = []
     for row in sheet.rows:

@@ -166,6 +166,22 @@ def test_input_is_bounded_with_a_clear_message(data):
     assert long[STATUS].tolist() == ["malformed"] and long[ENTRY].str.len().iloc[0] <= 80
 
 
+def test_a_workbook_longer_than_the_cap_is_refused_with_the_cap():
+    def workbook(rows: int) -> bytes:
+        book = openpyxl.Workbook()
+        for i in range(rows):
+            book.active.append([f"A{i}"])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
+
+    assert len(read_entries("list.xlsx", workbook(MAX_ENTRIES))) == MAX_ENTRIES
+    with pytest.raises(BulkInputError, match=f"at most {MAX_ENTRIES} can be checked at once: split it"):
+        read_entries("list.xlsx", workbook(MAX_ENTRIES + 1))
+    with pytest.raises(BulkInputError, match=f"has more than {MAX_ENTRIES} rows"):
+        read_entries("list.xlsx", workbook(MAX_ENTRIES + 5))
+
+
 def test_ten_thousand_entries_are_checked_quickly(data):
     import time
 
