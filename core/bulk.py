@@ -165,10 +165,11 @@ def check_many(
     review), the nearest revenue path and the gap to it; ``Note`` says why an entry is unknown or malformed."""
     if len(entries) > MAX_ENTRIES:
         raise BulkInputError(f"{len(entries)} entries; at most {MAX_ENTRIES} can be checked at once")
-    by_nip = pd.Series(np.arange(len(decisions)), index=decisions["nip"].astype(str).to_numpy())
-    by_nip = by_nip[~by_nip.index.duplicated()]
-    account_nip = pd.Series(accounts["nip"].astype(str).to_numpy(), index=accounts["account_id"].astype(str).to_numpy())
-    account_nip = account_nip[~account_nip.index.duplicated()]
+    # Plain dicts: a look-up per entry, 10,000 entries, is where the time would go. The first row wins a repeat.
+    nips = decisions["nip"].astype(str).tolist()
+    by_nip = {n: i for i, n in reversed(list(enumerate(nips)))}
+    ids, owners = accounts["account_id"].astype(str).tolist(), accounts["nip"].astype(str).tolist()
+    account_nip = dict(reversed(list(zip(ids, owners, strict=True))))
 
     resolved = [_resolve(str(raw).strip(), by_nip, account_nip) for raw in entries]
     rows = [r for r, _, _ in resolved]
@@ -187,7 +188,11 @@ def check_many(
     status[~hit] = [f if f in ("unknown", "malformed") else "unknown" for f in np.asarray(found, dtype=object)[~hit]]
     out[STATUS] = [STATUS_WORDS[s] for s in status]
     out[PATH] = _place(hit, sub["path"].astype(str), "")
-    out[BLOCKED_BY] = _place(hit, pd.Series(_blocking(sub, policy, share, threshold, revenue, as_of)), "")
+    # The sentences are written once per company, however often the list names it.
+    unique, inverse = np.unique(idx[hit], return_inverse=True)
+    once = decisions.iloc[unique]
+    words = np.asarray(_blocking(once, policy, *path_shortfalls(once), as_of), dtype=object)
+    out[BLOCKED_BY] = _place(hit, pd.Series(words[inverse]), "")
     # The gap only where revenue fails: for a company that passes it, no revenue is missing.
     fails = ~sub["revenue_ok"].to_numpy(bool) & share.notna().any(axis=1).to_numpy()
     nearest = np.full(len(sub), "", dtype=object)
@@ -207,22 +212,22 @@ def check_many(
     return out[BULK_COLUMNS]
 
 
-def _resolve(entry: str, by_nip: pd.Series, account_nip: pd.Series) -> tuple[int, str, str]:
+def _resolve(entry: str, by_nip: dict[str, int], account_nip: dict[str, str]) -> tuple[int, str, str]:
     """(decision row or -1, how it was found or 'unknown' / 'malformed', a note saying why) for one entry."""
     if len(entry) > MAX_ENTRY_CHARS:
         return -1, "malformed", f"longer than {MAX_ENTRY_CHARS} characters: not a NIP or an account ID"
-    if entry in account_nip.index:
+    if entry in account_nip:
         nip = account_nip[entry]
-        if nip in by_nip.index:
-            return int(by_nip[nip]), "account ID", ""
+        if nip in by_nip:
+            return by_nip[nip], "account ID", ""
         return -1, "unknown", "the account's company is not in the decision"
     if _looks_like_nip(entry):
         problem = nip_problem(entry)
         if problem:
             return -1, "malformed", problem
         nip = clean_nip(entry)
-        if nip in by_nip.index:
-            return int(by_nip[nip]), "NIP", ""
+        if nip in by_nip:
+            return by_nip[nip], "NIP", ""
         return -1, "unknown", "a valid NIP, but no company with it in the data"
     return -1, "unknown", "no account ID or NIP in the data matches"
 
@@ -235,13 +240,14 @@ def _place(hit: np.ndarray, values: pd.Series, fill) -> np.ndarray:
 
 
 def _blocking(
-    d: pd.DataFrame, policy: Policy, share: pd.DataFrame, threshold: pd.DataFrame, revenue: pd.DataFrame, as_of
+    d: pd.DataFrame, policy: Policy, threshold: pd.DataFrame, revenue: pd.DataFrame, share: pd.DataFrame, as_of
 ) -> list[str]:
     """Each company's failing criteria in words with their figures, in the rules' order ('; '-joined);
     for a company in review, its flags; empty for a qualified one."""
     cr, g, f = policy.criteria, policy.growth, policy.flags
+    thr, rev, shr = (x.to_numpy(float) for x in (threshold, revenue, share))
     out = []
-    for i, (_, row) in enumerate(d.iterrows()):
+    for i, row in enumerate(d.to_dict("records")):
         reasons = [r for r in str(row["reasons"]).split("|") if r]
         words = []
         for r in reasons:
@@ -249,13 +255,11 @@ def _blocking(
                 window = f" in the 12 months to {as_of}" if as_of is not None else " in the last 12 months"
                 words.append("no revenue" + window)
             elif r == "revenue":
-                s = share.iloc[i]
-                if s.notna().any():
-                    p = str(s.idxmin())
+                if not np.isnan(shr[i]).all():
+                    j = int(np.nanargmin(shr[i]))  # the first of equal gaps, in the rules' path order
                     words.append(
-                        f"revenue: {pln(revenue.iloc[i][p])} in {row['main_category']}, "
-                        f"{pln(threshold.iloc[i][p] - revenue.iloc[i][p])} short of the {p} threshold "
-                        f"{pln(threshold.iloc[i][p])}"
+                        f"revenue: {pln(rev[i, j])} in {row['main_category']}, "
+                        f"{pln(thr[i, j] - rev[i, j])} short of the {PATHS[j]} threshold {pln(thr[i, j])}"
                     )
                 else:
                     words.append(f"revenue: {pln(row['main_category_revenue'])} below every threshold")

@@ -189,4 +189,4 @@ def test_ten_thousand_entries_are_checked_quickly(data):
     start = time.perf_counter()
     out = check(data, entries)
     assert len(out) == MAX_ENTRIES
-    assert time.perf_counter() - start < 10
+    assert time.perf_counter() - start < 5  # about 0.4 s on the busy dev machine
