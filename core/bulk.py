@@ -66,7 +66,7 @@ def split_entries(text: str) -> list[str]:
     surrounding quotes dropped; a first entry that is a column header (``NIP``, ``account_id``…) dropped.
     Spaces inside an entry stay (``PL 583 106 03 84`` is one NIP). Raises `BulkInputError` beyond the caps."""
     if len(text) > MAX_BYTES:
-        raise BulkInputError(f"the list is longer than {MAX_BYTES // 1000} KB: check at most {MAX_ENTRIES} entries")
+        raise BulkInputError(f"the list is longer than {MAX_BYTES // 1_000_000} MB: check at most {MAX_ENTRIES} entries")
     entries = [e.strip().strip("\"'").strip() for e in _SEPARATORS.split(text)]
     return _bounded([e for e in entries if e])
 
@@ -87,7 +87,7 @@ def read_entries(name: str, data: bytes) -> list[str]:
     `BulkInputError` for a file too large, of another type, or unreadable."""
     if len(data) > MAX_BYTES:
         raise BulkInputError(
-            f"{excerpt(name)} is larger than {MAX_BYTES // 1000} KB: check at most {MAX_ENTRIES} entries at once"
+            f"{excerpt(name)} is larger than {MAX_BYTES // 1_000_000} MB: check at most {MAX_ENTRIES} entries at once"
         )
     lower = name.lower()
     if lower.endswith(".xlsx"):

@@ -154,9 +154,9 @@ def test_input_is_bounded_with_a_clear_message(data):
     with pytest.raises(BulkInputError, match=f"at most {MAX_ENTRIES} can be checked at once"):
         split_entries("\n".join(["5831060384"] * (MAX_ENTRIES + 1)))
     assert len(split_entries("\n".join(["5831060384"] * MAX_ENTRIES))) == MAX_ENTRIES
-    with pytest.raises(BulkInputError, match="longer than 1000 KB"):
+    with pytest.raises(BulkInputError, match="longer than 1 MB"):
         split_entries("x" * (MAX_BYTES + 1))
-    with pytest.raises(BulkInputError, match="larger than 1000 KB"):
+    with pytest.raises(BulkInputError, match="larger than 1 MB"):
         read_entries("big.txt", b"x" * (MAX_BYTES + 1))
     with pytest.raises(BulkInputError, match="upload a .txt, .csv or .xlsx"):
         read_entries("list.pdf", b"%PDF")
