@@ -66,7 +66,9 @@ def split_entries(text: str) -> list[str]:
     surrounding quotes dropped; a first entry that is a column header (``NIP``, ``account_id``…) dropped.
     Spaces inside an entry stay (``PL 583 106 03 84`` is one NIP). Raises `BulkInputError` beyond the caps."""
     if len(text) > MAX_BYTES:
-        raise BulkInputError(f"the list is longer than {MAX_BYTES // 1_000_000} MB: check at most {MAX_ENTRIES} entries")
+        raise BulkInputError(
+            f"the list is longer than {MAX_BYTES // 1_000_000} MB: check at most {MAX_ENTRIES} entries"
+        )
     entries = [e.strip().strip("\"'").strip() for e in _SEPARATORS.split(text)]
     return _bounded([e for e in entries if e])
 
