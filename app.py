@@ -5,7 +5,7 @@ import uuid
 
 import streamlit as st
 
-from ui import state
+from ui import month, state
 
 log = logging.getLogger("dashboard")
 
@@ -44,8 +44,7 @@ try:
     with st.sidebar:
         st.caption("Active dataset")
         st.text(state.dataset().name)  # may hold a file name: user text, shown as plain text
-        st.caption("As-of month")
-        st.text(state.as_of())
+        month.sidebar_picker()  # on every page, with its warnings
         st.caption("Scenario")
         st.text(state.scenario_name())
     page.run()

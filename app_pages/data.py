@@ -1,4 +1,4 @@
-"""Data: upload accounts and revenue or go back to the sample, pick the as-of month, get templates."""
+"""Data: upload accounts and revenue or go back to the sample, get templates (the as-of month is in the sidebar)."""
 
 import streamlit as st
 
@@ -16,19 +16,10 @@ a.metric("Accounts", components.count_text(len(dataset.accounts)))
 b.metric("Companies (NIPs)", components.count_text(dataset.accounts["nip"].nunique()))
 c.metric("Revenue rows", components.count_text(len(dataset.revenue)))
 
-months = state.months()
-if months:
-    st.session_state["as_of_select"] = state.as_of() if state.as_of() in months else months[0]
-    st.selectbox(
-        "As-of month",
-        months,
-        key="as_of_select",
-        on_change=lambda: state.set_as_of(st.session_state["as_of_select"]),
-        help="Our default, not a rule: the latest month in the revenue table. The current window is the 12 months "
-        "ending here, the previous window the 12 months before.",
-    )
-else:
+if not state.months():
     st.warning("The revenue table is empty: no company can pass the revenue criterion.")
+else:
+    st.caption("Pick the as-of month in the sidebar; it applies to every page.")
 
 st.subheader("Upload your data")
 st.caption(

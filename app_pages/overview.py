@@ -6,7 +6,7 @@ name; beside the per-category chart come what the program is, one generated sent
 import streamlit as st
 
 from core.explain import PROGRAM_NAME, PROGRAM_SENTENCE, by_category, funnel, headline, path_counts, status_counts
-from ui import charts, components, state
+from ui import charts, components, month, state
 
 st.title(PROGRAM_NAME)
 
@@ -14,6 +14,8 @@ dataset, metrics = state.dataset(), state.metrics()
 decisions, policy = state.decisions_for("scenario")
 current, previous = metrics.current_window, metrics.previous_window
 scope = "under the published thresholds" if state.is_baseline() else "under the What-if scenario"
+for warning in month.warnings():  # also in the sidebar; here, above the counts, because they depend on it
+    st.warning(warning, icon=":material/warning:")
 counts, paths = status_counts(decisions), path_counts(decisions)
 
 chart, side = st.columns(2, gap="medium")
@@ -54,7 +56,7 @@ with side:
     )
     components.scope_note()
     st.caption(
-        f"As of {metrics.as_of} (change it on the Data page): current window {current[0]} … {current[1]}, "
+        f"As of {metrics.as_of} (change it in the sidebar): current window {current[0]} … {current[1]}, "
         f"previous window {previous[0]} … {previous[1]}."
     )
 with chart:
@@ -67,7 +69,7 @@ with right:
     a, b, c = st.columns(3)
     a.metric("Companies (NIPs)", components.count_text(len(metrics.companies)))
     b.metric("Accounts", components.count_text(len(dataset.accounts)))
-    c.metric("As-of month", str(metrics.as_of), help="Change it on the Data page.")
+    c.metric("As-of month", str(metrics.as_of), help="Change it in the sidebar.")
 
 st.plotly_chart(charts.revenue_distribution(decisions, policy), key="chart_distribution")
 
@@ -76,3 +78,6 @@ components.table(by_category(decisions), "companies per category", key="by_categ
 
 with st.expander("All companies and their decision"):
     components.table(components.decisions_view(decisions), "decisions", key="decisions", max_rows=12)
+
+month.change_since_last_month(decisions, policy, state.scenario_name())
+month.history(policy)

@@ -1,15 +1,15 @@
-"""Seller check: one company's status and why, and the near misses for the sales team."""
+"""Seller check: one company's status and why, many sellers at once, and the prospect list for the sales team."""
 
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from core.explain import SHOWN_COLUMNS, checklist, checklist_export, gap_sentence, near_misses, revenue_gaps
-from core.formatting import PRINTF_WHOLE_PERCENT, count, percent
+from core.explain import SHOWN_COLUMNS, checklist, checklist_export, gap_sentence, revenue_gaps
+from core.formatting import count
 from core.lookup import company_accounts, company_categories, company_monthly, find_companies
 from core.report import seller_report
-from ui import charts, components, state
+from ui import charts, components, lists, state
 
 st.title("Seller check")
 
@@ -109,24 +109,12 @@ if not matches.empty:
     st.subheader("Accounts")
     components.table(company_accounts(dataset, metrics, row["nip"]), "accounts", key="accounts")
 
+scenario = state.scenario_name() if which == "scenario" else state.BASELINE_NAME
+
 st.divider()
-st.subheader("Near misses")
-st.caption(
-    "Companies that pass every quality gate with no flag and miss a revenue path by at most the chosen share "
-    "of its threshold: prospects for the sales teams."
-)
-within = st.slider(
-    "Within % of a threshold",
-    min_value=1,
-    max_value=50,
-    value=20,
-    step=1,
-    format=PRINTF_WHOLE_PERCENT,
-    key="near_within",
-    help="Our tool, not a rule: how close to a revenue threshold counts as a near miss.",
-)
-misses = near_misses(decisions, within / 100)
-st.caption(
-    f"{count(len(misses))} compan{'y' if len(misses) == 1 else 'ies'} within {percent(within, None)} of a threshold."
-)
-components.table(misses, "near misses", key="near_misses", max_rows=12)
+st.subheader("Check many sellers at once")
+lists.bulk_section(decisions, policy, scenario)
+
+st.divider()
+st.subheader("Prospects")
+lists.prospect_section(decisions, scenario)

@@ -90,7 +90,7 @@ def test_overview_renders_the_sample(sample):
     assert count(at, STATUS_MD["qualified"]) == counts["qualified"]
     assert count(at, STATUS_MD["review"]) == counts["review"]
     assert count(at, STATUS_MD["not_qualified"]) == counts["not_qualified"]
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4  # with the qualifiers at each month (issue 11 §7)
     assert at.sidebar.text[0].value == state.SAMPLE_NAME
 
 
@@ -320,8 +320,8 @@ def test_near_misses_follow_the_slider(sample):
     decisions = decide(metrics, Policy.default())
     at = app("app_pages/seller.py")
     at.slider(key="near_within").set_value(10).run()
-    shown = [d.value for d in at.dataframe if "shortfall_pct" in d.value.columns][0]
-    assert shown["nip"].tolist() == near_misses(decisions, 0.10)["nip"].tolist()
+    shown = [d.value for d in at.dataframe if "Gap (% of threshold)" in d.value.columns][0]
+    assert shown["NIP"].tolist() == near_misses(decisions, 0.10).sort_values(["shortfall_pct", "nip"])["nip"].tolist()
 
 
 def test_user_text_is_never_rendered_as_markdown(small_upload):

@@ -591,3 +591,112 @@ def test_a_hostile_upload_leaves_the_server_and_other_sessions_standing(browser,
     finally:
         for context in contexts:
             context.close()
+
+
+# -- issue 11 §2, §3: prospect exports and the bulk check -------------------------------------------------
+
+
+def grid(page, first_header: str):
+    """The st.dataframe whose first column is ``first_header``."""
+    header = page.locator("th", has_text=re.compile(f"^\\s*{re.escape(first_header)}\\s*$"))
+    return page.locator('[data-testid="stDataFrame"]').filter(has=header).first
+
+
+def grid_rows(table) -> tuple[list[str], list[list[str]]]:
+    """(headers, rows) the grid shows, from its accessible table (only rows on screen are in it: keep lists short)."""
+    expect(table.locator("tbody tr").first).to_be_attached()  # visually hidden: it is for screen readers
+    headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+    rows = [[c.strip() for c in row.locator("td").all_inner_texts()] for row in table.locator("tbody tr").all()]
+    total = int(table.locator('table[role="grid"]').get_attribute("aria-rowcount")) - 1  # minus the header
+    assert total == len(rows), f"the grid has {total} rows but shows {len(rows)}: pick a shorter list"
+    return headers, rows
+
+
+def download(page, key: str) -> bytes:
+    """The file the download button with widget key ``key`` gives (Streamlit marks its container st-key-KEY)."""
+    with page.expect_download() as info:
+        page.locator(f".st-key-{key}").get_by_role("button").first.click()
+    return Path(info.value.path()).read_bytes()
+
+
+@pytest.fixture
+def seller_page(request, browser, server_url):
+    """A new session opened straight on the Seller check (its own URL), so these tests don't wait for the Overview."""
+    context = browser.new_context(viewport={"width": 1500, "height": 2400}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{server_url}/seller")
+    wait_ready(page)
+    expect(page.locator('[data-testid="stMainBlockContainer"] h1').first).to_contain_text("Seller check")
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        shoot(page, f"FAILED_{request.node.name}")
+    context.close()
+
+
+def test_filtered_prospects_export_exactly_the_filtered_rows(seller_page):
+    page = seller_page
+    import pandas as pd
+
+    from core.prospects import ProspectFilter, prospects
+
+    dataset = load_dataset(ROOT / "sample_data" / "accounts.csv", ROOT / "sample_data" / "revenue.csv")
+    decisions = evaluate(dataset)
+    counts = prospects(decisions)["Main category"].value_counts()
+    category = counts[(counts >= 2) & (counts <= 8)].index[0]  # a short list: every row on screen
+    expected = prospects(decisions, ProspectFilter(categories=(category,)))
+
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Main categories").locator("input")
+    box.fill(category)
+    box.press("Enter")
+    box.press("Escape")
+    wait_ready(page)
+    table = grid(page, "Company")
+    expect(table.locator('table[role="grid"]')).to_have_attribute("aria-rowcount", str(len(expected) + 1))
+    headers, rows = grid_rows(table)
+    shown_nips = [r[headers.index("NIP")] for r in rows]
+    shown_names = [r[headers.index("Company")] for r in rows]
+    assert shown_nips == expected["NIP"].tolist()
+    shoot(page, "prospects_filtered")
+
+    csv_bytes = download(page, "dl_csv_prospects")
+    csv = pd.read_csv(io.BytesIO(csv_bytes), dtype={"NIP": str}, encoding="utf-8-sig")
+    assert csv["NIP"].tolist() == shown_nips and csv["Company"].tolist() == shown_names
+    assert list(csv.columns)[: len(headers)] == headers  # the same columns, in the same order
+    assert set(csv["Main category"]) == {category}
+
+    book = openpyxl.load_workbook(io.BytesIO(download(page, "dl_xlsx_prospects")))
+    assert book.sheetnames[0] == "About"
+    about = {row[0].value: row[1].value for row in book["About"].iter_rows()}
+    assert about["Main categories"] == category and about["As-of month"] == "2026-10"
+    sheet = book.worksheets[1]
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0] == list(csv.columns)
+    assert [r[1] for r in values[1:]] == shown_nips
+    gap = values[0].index("Gap (PLN)")
+    assert sheet.cell(row=2, column=gap + 1).number_format.endswith('"PLN"')
+
+
+def test_bulk_check_of_a_pasted_list(seller_page):
+    page = seller_page
+    dataset = load_dataset(ROOT / "sample_data" / "accounts.csv", ROOT / "sample_data" / "revenue.csv")
+    decisions = evaluate(dataset)
+    nip = decisions["nip"].iloc[0]
+    account = dataset.accounts["account_id"].iloc[3]
+    entries = [f"{nip[:3]}-{nip[3:6]}-{nip[6:8]}-{nip[8:]}", account, "1234567890", "nobody"]
+    area = page.get_by_role("textbox", name="Paste a list")
+    area.fill("\n".join(entries))
+    area.press("Control+Enter")
+    wait_ready(page)
+    table = grid(page, "Entry")
+    expect(table.locator('table[role="grid"]')).to_have_attribute("aria-rowcount", str(len(entries) + 1))
+    headers, rows = grid_rows(table)
+    assert [r[0] for r in rows] == entries
+    status = [r[headers.index("Status")] for r in rows]
+    assert status[2:] == ["malformed", "unknown"]
+    assert rows[0][headers.index("NIP")] == nip
+    shoot(page, "bulk_check")
+    import pandas as pd
+
+    csv = pd.read_csv(io.BytesIO(download(page, "dl_csv_bulk")), dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    assert csv["Entry"].tolist() == entries and csv["Status"].tolist() == status

@@ -412,3 +412,35 @@ def scenarios_by_category(by_category: pd.DataFrame, baseline: str) -> go.Figure
     return _layout(
         fig, "Qualified per category, side by side", 160 + per_row * len(CATEGORIES), legend_rows=1 + len(names) // 3
     )
+
+
+def qualifiers_by_month(history: pd.DataFrame, as_of: str | None = None) -> go.Figure:
+    """Qualified (and review) companies at each as-of month (issue 11 §7): how stable the program is.
+    ``history`` has columns month (text YYYY-MM), qualified, review, complete (both windows have revenue
+    rows in every month). Months whose windows are incomplete are drawn hollow and named so in the hover:
+    their counts are not comparable. ``as_of`` is marked."""
+    fig = go.Figure()
+    x = [_month_start(pd.Period(m, freq="M")) for m in history["month"]]
+    complete = history["complete"].to_numpy(bool)
+    note = np.where(complete, "", " (windows incomplete)")
+    for status in ("qualified", "review"):
+        fig.add_scatter(
+            name=STATUS_LABELS[status],
+            x=x,
+            y=history[status],
+            mode="lines+markers",
+            line=dict(color=STATUS_COLORS[status], width=2),
+            marker=dict(
+                color=[STATUS_COLORS[status] if c else "white" for c in complete],
+                line=dict(color=STATUS_COLORS[status], width=2),
+                size=9,
+                symbol="circle" if status == "qualified" else "diamond",
+            ),
+            customdata=note,
+            hovertemplate="%{x|%Y-%m}: %{y:,d}%{customdata}<extra>" + STATUS_LABELS[status] + "</extra>",
+        )
+    if as_of is not None:
+        fig.add_vline(x=_month_start(pd.Period(as_of, freq="M")), line_dash="dot", line_color="#444")
+    fig.update_yaxes(title="Companies", tickformat=",d", rangemode="tozero")
+    fig.update_xaxes(title="As-of month (hollow: a window lacks revenue months)", tickformat="%Y-%m", dtick="M3")
+    return _layout(fig, "Qualifiers at each as-of month", 380)

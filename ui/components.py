@@ -150,7 +150,7 @@ def _display(frame: pd.DataFrame, config: dict) -> tuple[object, dict]:
     for column in STATUS_COLUMNS:
         if column in shown.columns and not pd.api.types.is_numeric_dtype(shown[column]):
             shown[column] = shown[column].astype(str).map(status_label)
-    formats: dict[Hashable, Callable[[object], str]] = {}
+    formats: dict[str, Callable[[object], str]] = {}
     for column, cfg in config.items():
         # A value may also be None (column hidden) or a label; only a column config has a number format.
         type_config = cfg.get("type_config") if isinstance(cfg, dict) else None
@@ -172,7 +172,7 @@ def _display(frame: pd.DataFrame, config: dict) -> tuple[object, dict]:
     if statuses:
         styler = styler.map(lambda v: _STATUS_STYLE.get(str(v), ""), subset=statuses)
     if formats:
-        styler = styler.format(formats)
+        styler = styler.format(dict(formats))
     return styler, config
 
 

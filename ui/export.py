@@ -80,3 +80,72 @@ def to_excel_bytes(frames: dict[str, pd.DataFrame] | pd.DataFrame, sheet: str = 
             title = _SHEET_BAD.sub("_", str(name))[:31] or "data"
             safe_frame(frame).to_excel(writer, sheet_name=title, index=False)
     return buffer.getvalue()
+
+
+# Excel number formats by column kind: Excel shows them in the reader's own locale (a Polish Excel writes
+# 3 500 000 PLN and 12,5%), and the cells stay numbers a person can sum or sort.
+EXCEL_FORMATS = {"money": '#,##0 "PLN"', "share": "0.0%"}
+
+
+def csv_view(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """``frame`` as its CSV holds it: share columns (fractions) as percentages (0.125 → 12.5, their names say
+    %), as the table shows them; money as PLN to the grosz."""
+    out = frame.copy()
+    for column, kind in kinds.items():
+        if column in out.columns and kind == "share":
+            out[column] = (out[column].astype(float) * 100).round(9)
+        elif column in out.columns and kind == "money":
+            out[column] = out[column].astype(float).round(2)
+    return out
+
+
+def to_csv_table(frame: pd.DataFrame, kinds: dict[str, str]) -> bytes:
+    """A pure table as CSV (no comment or About lines, so any spreadsheet opens it as is)."""
+    return to_csv_bytes(csv_view(frame, kinds))
+
+
+def to_excel_table(frame: pd.DataFrame, kinds: dict[str, str], *, sheet: str, about: list[tuple[str, str]]) -> bytes:
+    """An .xlsx with an "About" first sheet (``about``: label and value per row: what the list is, the
+    scenario, month and filters) and the table on ``sheet``: numbers as numbers with a PLN or % format
+    per ``kinds``, text cells neutralised (a text starting with ``=``, ``+``, ``-`` or ``@`` stays text)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    info = book.active
+    info.title = "About"
+    for label, value in about:
+        info.append([neutralise(str(label)), neutralise(str(value))])
+    for cell in info["A"]:
+        cell.font = Font(bold=True)
+    info.column_dimensions["A"].width = 22
+    info.column_dimensions["B"].width = 100
+
+    table = book.create_sheet(_SHEET_BAD.sub("_", sheet)[:31] or "data")
+    columns = list(frame.columns)
+    table.append([neutralise(str(c)) for c in columns])
+    for cell in table[1]:
+        cell.font = Font(bold=True)
+    numeric = {i for i, c in enumerate(columns) if kinds.get(c) in EXCEL_FORMATS}
+    for values in frame.itertuples(index=False, name=None):
+        table.append(
+            [
+                (None if pd.isna(v) else float(v)) if i in numeric else (None if _blank(v) else neutralise(str(v)))
+                for i, v in enumerate(values)
+            ]
+        )
+    for i, column in enumerate(columns):
+        letter = table.cell(row=1, column=i + 1).column_letter
+        table.column_dimensions[letter].width = max(12, min(60, len(str(column)) + 2))
+        number_format = EXCEL_FORMATS.get(kinds.get(column, ""))
+        if number_format:
+            for (cell,) in table.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
+                cell.number_format = number_format
+    table.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value))
