@@ -104,8 +104,8 @@ def test_bulk_check_of_a_pasted_list(sample):
     assert not at.exception
     table = shown(at, "Entry")
     expected = check_many(entries, decisions, dataset.accounts, Policy.default(), str(metrics.as_of))
-    # The table shows shares as percentages, as the CSV holds them.
-    pd.testing.assert_frame_equal(table.reset_index(drop=True), csv_view(expected, BULK_KINDS), check_dtype=False)
+    # The table holds the figures (shares as fractions, shown by the one number format as percentages).
+    pd.testing.assert_frame_equal(table.reset_index(drop=True), expected, check_dtype=False)
     assert table["Status"].tolist()[3:] == ["malformed", "unknown"]
 
 

@@ -152,7 +152,7 @@ def bulk_section(decisions: pd.DataFrame, policy: Policy, scenario: str) -> None
     """Paste or upload NIPs or account IDs; one row per entry with status, path, what blocks it and the gap."""
     st.caption(
         "One NIP or account ID a line (or separated by ; or ,). NIPs in any common form: 583-106-03-84, "
-        f"5831060384, PL 583 106 03 84. At most {components.count_text(bulk.MAX_ENTRIES)} entries."
+        f"5831060384, PL 5831060384. At most {components.count_text(bulk.MAX_ENTRIES)} entries."
     )
     left, right = st.columns(2)
     text = left.text_area("Paste a list", key="bulk_text", height=160, max_chars=bulk.MAX_BYTES)
