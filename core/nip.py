@@ -38,3 +38,25 @@ def clean_nip(text: str) -> str:
 def is_valid_nip(nip: str) -> bool:
     """Ten digits (already cleaned) whose last digit is the checksum of the other nine."""
     return len(nip) == 10 and nip.isascii() and nip.isdigit() and nip_check_digit(nip[:9]) == int(nip[9])
+
+
+def valid_nips(nips: Sequence[str] | np.ndarray) -> np.ndarray:
+    """``is_valid_nip`` of many NIPs at once (already cleaned), as a bool array: the checksum in digit
+    arithmetic over an (n, 10) matrix of the NIPs' bytes, so checking 150,000 NIPs takes milliseconds,
+    not the seconds a Python call per NIP takes. Where a value isn't ten ASCII digits it is False."""
+    values = np.asarray(nips, dtype=object)
+    ok = np.zeros(len(values), dtype=bool)
+    if not len(values):
+        return ok
+    # Fixed-width bytes: a value of other than 10 characters, or with a non-ASCII one, can't be a NIP.
+    ascii_ten = np.fromiter(
+        (isinstance(v, str) and len(v) == 10 and v.isascii() for v in values), dtype=bool, count=len(values)
+    )
+    if not ascii_ten.any():
+        return ok
+    matrix = np.frombuffer("".join(values[ascii_ten]).encode("ascii"), dtype=np.uint8).reshape(-1, 10)
+    digits = matrix.astype(np.int64) - ord("0")
+    all_digits = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    check = nip_check_digit(np.where(all_digits[:, None], digits[:, :9], 0))
+    ok[ascii_ten] = all_digits & (check == digits[:, 9])  # a check digit of 10 matches no digit
+    return ok
