@@ -98,13 +98,18 @@ def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> M
     revenue = dataset.revenue
     as_of = _resolve_as_of(dataset, as_of)
 
-    nips, company = np.unique(accounts["nip"].to_numpy(dtype=object), return_inverse=True)
+    nips, company = _sorted_codes(accounts["nip"])
     n_comp = len(nips)
 
-    # One pass over the revenue rows: where each row falls (account, company, category, window, quarter).
-    row_account = _positions(revenue["account_id"], accounts["account_id"])
+    # One pass over the revenue rows: where each row falls (account, company, category, window, quarter). The
+    # loader's fast path found the account and category of each row while reading: then no look-up is needed.
+    codes = dataset.codes if dataset.codes is not None and dataset.codes.describes(accounts, revenue) else None
+    if codes is not None:
+        row_account, row_cat = codes.account, codes.category
+    else:
+        row_account = _positions(revenue["account_id"], accounts["account_id"])
+        row_cat = _positions(revenue["category"], pd.Series(CATEGORIES))
     row_company = company[row_account]
-    row_cat = _positions(revenue["category"], pd.Series(CATEGORIES))
     offset = as_of.ordinal - revenue["month"].array.asi8  # 0 = the as-of month
     # Counted in whole grosze (rules.md §7): every sum below is of int64, so totals, ties and threshold
     # comparisons are exact and do not depend on the order of the rows.
@@ -252,6 +257,17 @@ def _positions(values: pd.Series, universe: pd.Series) -> np.ndarray:
     Arrow's hash look-up is about ten times faster than a pandas Index on millions of strings."""
     found = pc.index_in(pa.array(values, type=pa.large_string()), value_set=pa.array(universe, type=pa.large_string()))
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for text, by Arrow: the distinct values in code-point order
+    and each value's position among them. np.unique sorts Python strings one comparison at a time."""
+    encoded = pa.array(values, type=pa.large_string()).dictionary_encode()
+    order = pc.array_sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    distinct = encoded.dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False).astype(object)
+    return distinct, rank[encoded.indices.to_numpy()]
 
 
 def _resolve_as_of(dataset: Dataset, as_of: str | pd.Period | None) -> pd.Period:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from operator import mul
+from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 _NOISE = re.compile(r"[\s\-]")
@@ -40,23 +43,27 @@ def is_valid_nip(nip: str) -> bool:
     return len(nip) == 10 and nip.isascii() and nip.isdigit() and nip_check_digit(nip[:9]) == int(nip[9])
 
 
-def valid_nips(nips: Sequence[str] | np.ndarray) -> np.ndarray:
+
+def valid_nips(nips: Any) -> np.ndarray:
     """``is_valid_nip`` of many NIPs at once (already cleaned), as a bool array: the checksum in digit
-    arithmetic over an (n, 10) matrix of the NIPs' bytes, so checking 150,000 NIPs takes milliseconds,
-    not the seconds a Python call per NIP takes. Where a value isn't ten ASCII digits it is False."""
-    values = np.asarray(nips, dtype=object)
-    ok = np.zeros(len(values), dtype=bool)
-    if not len(values):
+    arithmetic over an (n, 10) matrix of the NIPs' bytes, so that checking 150,000 NIPs takes milliseconds, not
+    the seconds of a Python call per NIP. Takes any sequence (a list, a numpy or pandas or Arrow array); a value
+    that isn't ten ASCII digits (or isn't text) is False."""
+    try:
+        text = nips if isinstance(nips, (pa.Array, pa.ChunkedArray)) else pa.array(nips, type=pa.string())
+    except (pa.ArrowException, TypeError):  # values of other types (numbers, None…): those are no NIP text
+        return np.array([isinstance(n, str) and is_valid_nip(n) for n in nips], dtype=bool)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if not pa.types.is_string(text.type):
+        return np.array([isinstance(n, str) and is_valid_nip(n) for n in text.to_pylist()], dtype=bool)
+    shaped = pc.fill_null(pc.match_substring_regex(text, "^[0-9]{10}$"), False).to_numpy(zero_copy_only=False)
+    ok = np.zeros(len(text), dtype=bool)
+    if not shaped.any():
         return ok
-    # Fixed-width bytes: a value of other than 10 characters, or with a non-ASCII one, can't be a NIP.
-    ascii_ten = np.fromiter(
-        (isinstance(v, str) and len(v) == 10 and v.isascii() for v in values), dtype=bool, count=len(values)
-    )
-    if not ascii_ten.any():
-        return ok
-    matrix = np.frombuffer("".join(values[ascii_ten]).encode("ascii"), dtype=np.uint8).reshape(-1, 10)
-    digits = matrix.astype(np.int64) - ord("0")
-    all_digits = ((digits >= 0) & (digits <= 9)).all(axis=1)
-    check = nip_check_digit(np.where(all_digits[:, None], digits[:, :9], 0))
-    ok[ascii_ten] = all_digits & (check == digits[:, 9])  # a check digit of 10 matches no digit
+    ten = text.filter(pa.array(shaped))  # a new array: its values are 10 bytes each, back to back
+    first = np.frombuffer(ten.buffers()[1], dtype=np.int32)[ten.offset]
+    raw = np.frombuffer(ten.buffers()[2], dtype=np.uint8)[first : first + 10 * len(ten)]
+    digits = raw.reshape(-1, 10).astype(np.int64) - ord("0")
+    ok[shaped] = nip_check_digit(digits[:, :9]) == digits[:, 9]  # a check digit of 10 matches no digit
     return ok
