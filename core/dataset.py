@@ -80,7 +80,9 @@ class RevenueCodes:
     _frames: tuple[Any, ...] = field(repr=False)
 
     @classmethod
-    def of(cls, accounts: pd.DataFrame, revenue: pd.DataFrame, account: np.ndarray, category: np.ndarray) -> RevenueCodes:
+    def of(
+        cls, accounts: pd.DataFrame, revenue: pd.DataFrame, account: np.ndarray, category: np.ndarray
+    ) -> RevenueCodes:
         return cls(account, category, _column_arrays(accounts, revenue))
 
     def describes(self, accounts: pd.DataFrame, revenue: pd.DataFrame) -> bool:
@@ -143,7 +145,7 @@ def content_fingerprint(accounts: pd.DataFrame, revenue: pd.DataFrame, codes: Re
         h.update(pd.util.hash_pandas_object(revenue, index=False).to_numpy().tobytes())
     else:
         for column in numeric:
-            h.update(memoryview(np.ascontiguousarray(column)).cast("B"))
+            h.update(np.ascontiguousarray(column).view(np.uint8).data)
     return h.hexdigest()
 
 

@@ -22,6 +22,7 @@ exactly as before. A bad file so costs the old time; a good one never pays for t
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -66,7 +67,7 @@ def read_revenue(
     """The finished revenue table (sorted by account, category and month, repeats summed, as
     ``_finish_revenue`` makes it) and where each row points, or ``Fallback``."""
     specs = L._revenue_columns(policy)
-    columns = _arrow_columns(data, frozenset(specs), specs, frozenset({"revenue"}), max_rows, max_bytes)
+    columns = _arrow_columns(data, frozenset(specs), specs, frozenset({"revenue"}), max_rows, max_bytes, False)
 
     codes, ids, _ = _distinct_values(columns["account_id"], specs["account_id"])
     account_ids = pa.array(accounts["account_id"], type=pa.string())
@@ -131,12 +132,14 @@ def _arrow_columns(
     numbers: frozenset[str],
     max_rows: int,
     max_bytes: int,
+    written_out: bool = True,
 ) -> dict[str, pa.ChunkedArray]:
     """The columns we use, by normalised name; ``numbers`` are read as plain text (one value per row), the
-    others as dictionaries. Missing or doubled columns, no rows or too many: ``Fallback``."""
+    others as dictionaries. Missing or doubled columns, no rows or too many: ``Fallback``. ``written_out``: the
+    text will be written out row by row (accounts), so a Parquet file's text is bounded as written out."""
     if data.startswith(b"PAR1"):
         try:
-            table, names = L._parquet_arrow(data, max_rows, wanted, max_bytes)
+            table, names = L._parquet_arrow(data, max_rows, wanted, max_bytes, written_out)
         except L._Unreadable:
             raise Fallback from None
         keys = [L._column_key(n) for n in names]
@@ -272,4 +275,3 @@ def load_fast(
     finished = read_accounts(accounts, accounts_name, policy, max_rows, max_bytes)
     frame, codes = read_revenue(revenue, finished, policy, max_rows, max_bytes)
     return FastTables(finished, frame, codes)
-

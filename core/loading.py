@@ -35,6 +35,13 @@ from core.metrics import to_grosze
 from core.nip import clean_nip, nip_check_digit, valid_nips
 from core.policy import POLISH_QUALITY_NAMES, Policy
 
+# The default limits, sized for the real program's data (issue 10): 1,000,000 accounts with 24 months of revenue
+# in several categories is about 50 M revenue rows, read from Parquet (the fast path holds a row in about 40
+# bytes). MAX_BYTES bounds each file as uploaded and, for a .csv.gz or .zip, as unpacked: the 8 M-row revenue
+# table of 150,000 companies is 306 MB as CSV. The dashboard's upload limit (.streamlit/config.toml
+# server.maxUploadSize) is the same 500 MB.
+MAX_ROWS = 60_000_000
+MAX_BYTES = 500 * 2**20
 # Past this many, problems are only counted: a huge bad file must not produce a huge report.
 MAX_PROBLEMS = 1000
 # A table with more columns is refused before it is parsed: ours has at most 12, and a header of a
@@ -79,8 +86,8 @@ def load_dataset(
     *,
     accounts_name: str | None = None,
     revenue_name: str | None = None,
-    max_rows: int = 10_000_000,
-    max_bytes: int = 500 * 2**20,
+    max_rows: int = MAX_ROWS,
+    max_bytes: int = MAX_BYTES,
 ) -> Dataset:
     """Read, validate and normalise the accounts and revenue tables.
 
@@ -332,11 +339,15 @@ def _parquet_table(file: str, data: bytes, max_rows: int, wanted: frozenset[str]
     return _Table(file, frame.set_axis(np.arange(2, len(frame) + 2), axis=0), tuple(map(_column_key, names)))
 
 
-def _parquet_arrow(data: bytes, max_rows: int, wanted: frozenset[str], max_bytes: int) -> tuple[Any, list[str]]:
+def _parquet_arrow(
+    data: bytes, max_rows: int, wanted: frozenset[str], max_bytes: int, written_out: bool = True
+) -> tuple[Any, list[str]]:
     """Only the columns we use, as an Arrow table, and every column name. The columns are checked against the
     footer before any data is read, text columns kept as dictionaries until their written-out size is known: a
     119 KB file can repeat a 1 KiB value a million times, a gigabyte once written out. The budget for a table
-    is ``max_bytes``, as for a CSV file. Text columns stay dictionaries (the fast path reads them so)."""
+    is ``max_bytes``, as for a CSV file. Text columns stay dictionaries (the fast path reads them so); where
+    the caller never writes them out (``written_out`` False: the fast path's revenue table, whose text becomes
+    codes), the budget is on the table as held, dictionaries and codes, instead."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -359,7 +370,13 @@ def _parquet_arrow(data: bytes, max_rows: int, wanted: frozenset[str], max_bytes
         if text:  # opened again (the footer is parsed twice, cheap) to read text columns as dictionaries
             parquet = pq.ParquetFile(io.BytesIO(data), read_dictionary=text)
         table = parquet.read(columns=read, use_pandas_metadata=False)
-        _check_text_size(table, max_bytes)
+        if written_out:
+            _check_text_size(table, max_bytes)
+        elif table.nbytes > max_bytes:
+            raise _Unreadable(
+                f"the columns we read take {table.nbytes / 2**20:,.0f} MB, more than the limit of "
+                f"{max_bytes / 2**20:,.0f} MB"
+            )
     except _Unreadable:
         raise
     except Exception as exc:  # pyarrow raises several types on a damaged file
@@ -710,7 +727,7 @@ def _no_errors() -> pd.Series:
 
 
 def _each_distinct(
-    convert: Callable[[Any], Any], dtype: str, as_written: Callable[[np.ndarray], np.ndarray] | None = None
+    convert: Callable[[Any], Any], dtype: str, as_written: Callable[[Any], np.ndarray] | None = None
 ) -> _Parser:
     """A parser calling ``convert`` once per distinct cell: big tables repeat few ids, categories and months.
     ``as_written`` (optional, vectorised) marks the distinct cells that ``convert`` would return unchanged, so

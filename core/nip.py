@@ -43,7 +43,6 @@ def is_valid_nip(nip: str) -> bool:
     return len(nip) == 10 and nip.isascii() and nip.isdigit() and nip_check_digit(nip[:9]) == int(nip[9])
 
 
-
 def valid_nips(nips: Any) -> np.ndarray:
     """``is_valid_nip`` of many NIPs at once (already cleaned), as a bool array: the checksum in digit
     arithmetic over an (n, 10) matrix of the NIPs' bytes, so that checking 150,000 NIPs takes milliseconds, not

@@ -65,14 +65,18 @@ def semicolon(text: str) -> str:
     return "\n".join(lines[:1] + [line.replace(".", ",") for line in lines[1:]]) + "\n"
 
 
+def each_cell(text: str, change) -> bytes:
+    return "\n".join(",".join(change(c) for c in line.split(",")) for line in text.splitlines()).encode()
+
+
 FORMS = {
     "plain": lambda t: t.encode(),
     "semicolon and decimal comma": lambda t: semicolon(t).encode(),
     "windows-1250": lambda t: semicolon(t).encode("cp1250"),
     "utf-8 with BOM": lambda t: t.encode("utf-8-sig"),
     "CRLF": lambda t: t.replace("\n", "\r\n").encode(),
-    "quoted cells": lambda t: "\n".join(",".join(f'"{c}"' for c in line.split(",")) for line in t.splitlines()).encode(),
-    "padded cells": lambda t: "\n".join(",".join(f" {c} " for c in line.split(",")) for line in t.splitlines()).encode(),
+    "quoted cells": lambda t: each_cell(t, lambda c: f'"{c}"'),
+    "padded cells": lambda t: each_cell(t, lambda c: f" {c} "),
 }
 
 
@@ -137,13 +141,14 @@ def test_what_the_fast_path_does_not_take_reads_as_before(accounts, revenue, mon
 
 
 cells = st.sampled_from(["Electronics", "garden", " Kids ", "Motoryzacja"])
+months = st.sampled_from(["2024-01", "2024-02", "2023-12"])
 amounts = st.decimals(min_value=0, max_value=10**7, places=3).map(str)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(
-        st.tuples(st.sampled_from(["A1", "B2", "C3"]), cells, st.sampled_from(["2024-01", "2024-02", "2023-12"]), amounts),
+        st.tuples(st.sampled_from(["A1", "B2", "C3"]), cells, months, amounts),
         min_size=1,
         max_size=25,
     ),
