@@ -230,7 +230,9 @@ def _column_values(column: pa.ChunkedArray | None, spec: L._Column, rows: int) -
     """One accounts column, parsed, blanks given the column's default (None: left empty, as the row-by-row
     path leaves them for ``_finish_accounts``)."""
     if column is None:
-        return pd.Series(spec.default if spec.default is not None else np.nan, index=range(rows))
+        if spec.default is None:  # as the row-by-row path's missing cells: empty, of no type yet
+            return pd.Series(np.nan, index=range(rows), dtype=object)
+        return pd.Series(spec.default, index=range(rows))
     codes, values, blank = _distinct_values(column, spec)
     out = values.iloc[np.maximum(codes, 0)].reset_index(drop=True)
     if blank.any():
