@@ -50,6 +50,7 @@ import json, resource, sys, time
 import duckdb
 start = time.perf_counter()
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 reader = "read_parquet" if sys.argv[1].endswith(".parquet") else "read_csv"
 csv = reader == "read_csv"
 rtypes = ", types={'month': 'VARCHAR', 'account_id': 'VARCHAR'}" if csv else ""

@@ -69,21 +69,22 @@ def read_revenue(
     specs = L._revenue_columns(policy)
     columns = _arrow_columns(data, frozenset(specs), specs, frozenset({"revenue"}), max_rows, max_bytes, False)
 
-    codes, ids, _ = _distinct_values(columns["account_id"], specs["account_id"])
+    codes, ids, _ = _distinct_values(columns.pop("account_id"), specs["account_id"])
     account_ids = pa.array(accounts["account_id"], type=pa.string())
     position = pc.index_in(pa.array(ids, type=pa.string()), value_set=account_ids)
     if position.null_count:  # an account the accounts table doesn't have
         raise Fallback
     row_account = position.to_numpy().astype(np.int32)[codes]
 
-    codes, categories, _ = _distinct_values(columns["category"], specs["category"])
+    codes, categories, _ = _distinct_values(columns.pop("category"), specs["category"])
     published = {name: i for i, name in enumerate(CATEGORIES)}
     row_category = np.array([published[c] for c in categories], dtype=np.int8)[codes]
 
-    codes, months, _ = _distinct_values(columns["month"], specs["month"])
+    codes, months, _ = _distinct_values(columns.pop("month"), specs["month"])
     row_month = np.asarray(months.array.asi8, dtype=np.int64)[codes]
 
-    grosze = to_grosze(_amounts(columns["revenue"], specs["revenue"]))
+    grosze = to_grosze(_amounts(columns.pop("revenue"), specs["revenue"]))
+    del codes
     row_account, row_category, row_month, grosze = _sorted_and_summed(row_account, row_category, row_month, grosze)
 
     revenue = pd.DataFrame(
@@ -92,8 +93,11 @@ def read_revenue(
             "category": pc.take(pa.array(CATEGORIES, type=pa.string()), row_category).to_pandas(),
             "month": pd.arrays.PeriodArray(row_month, dtype=pd.PeriodDtype("M")),
             "revenue": grosze / 100,
-        }
+        },
+        copy=False,
     )[REVENUE_COLUMNS]
+    # Arrow keeps freed memory for reuse; the columns read are gone now, and what follows allocates with numpy.
+    pa.default_memory_pool().release_unused()
     return revenue, RevenueCodes.of(accounts, revenue, row_account, row_category)
 
 
@@ -108,11 +112,14 @@ def _sorted_and_summed(
     by_name = np.argsort(np.argsort(np.array(CATEGORIES, dtype=object)))  # published position → rank by name
     first = int(month.min())
     span = int(month.max()) - first + 1
-    key = (account.astype(np.int64) * len(CATEGORIES) + by_name[category]) * span + (month - first)
-    step = np.diff(key)
-    if (step > 0).all():
+    key = account.astype(np.int64)  # in place from here: this runs over every row
+    key *= len(CATEGORIES)
+    key += by_name[category]
+    key *= span
+    key += month
+    key -= first
+    if (key[1:] > key[:-1]).all():
         return account, category, month, grosze
-    del step
     order = np.argsort(key, kind="stable")
     key, account, category, month, grosze = key[order], account[order], category[order], month[order], grosze[order]
     starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
