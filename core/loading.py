@@ -347,7 +347,7 @@ def _parquet_arrow(
     119 KB file can repeat a 1 KiB value a million times, a gigabyte once written out. The budget for a table
     is ``max_bytes``, as for a CSV file. Text columns stay dictionaries (the fast path reads them so); where
     the caller never writes them out (``written_out`` False: the fast path's revenue table, whose text becomes
-    codes), the budget is on the table as held, dictionaries and codes, instead."""
+    codes), the budget is on their dictionaries instead."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -372,11 +372,8 @@ def _parquet_arrow(
         table = parquet.read(columns=read, use_pandas_metadata=False)
         if written_out:
             _check_text_size(table, max_bytes)
-        elif table.nbytes > max_bytes:
-            raise _Unreadable(
-                f"the columns we read take {table.nbytes / 2**20:,.0f} MB, more than the limit of "
-                f"{max_bytes / 2**20:,.0f} MB"
-            )
+        else:
+            _check_dictionary_size(table, max_bytes)
     except _Unreadable:
         raise
     except Exception as exc:  # pyarrow raises several types on a damaged file
@@ -438,6 +435,26 @@ def _check_text_size(table: Any, max_bytes: int) -> None:
         biggest = max(sizes, key=sizes.__getitem__)
         raise _Unreadable(
             f"the text columns would take {total / 2**20:,.0f} MB once read (column {_excerpt(biggest)}: "
+            f"{sizes[biggest] / 2**20:,.0f} MB), more than the limit of {max_bytes / 2**20:,.0f} MB"
+        )
+
+
+def _check_dictionary_size(table: Any, max_bytes: int) -> None:
+    """Refuse text columns whose distinct values alone pass the budget. Read as codes (the fast path), a
+    column costs its dictionary plus 4 bytes a row, and rows are bounded by max_rows: a dictionary is where a
+    small file can hide a huge table."""
+    import pyarrow as pa
+
+    sizes = {
+        name: sum(chunk.dictionary.nbytes for chunk in column.chunks)
+        for name, column in zip(table.column_names, table.columns, strict=True)
+        if pa.types.is_dictionary(column.type)
+    }
+    total = sum(sizes.values())
+    if total > max_bytes:
+        biggest = max(sizes, key=sizes.__getitem__)
+        raise _Unreadable(
+            f"the text columns' distinct values take {total / 2**20:,.0f} MB (column {_excerpt(biggest)}: "
             f"{sizes[biggest] / 2**20:,.0f} MB), more than the limit of {max_bytes / 2**20:,.0f} MB"
         )
 
