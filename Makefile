@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_compare.py
 	$(PY) benchmarks/bench_targets.py
+	$(PY) benchmarks/bench_load.py
 
 # Resolve pyproject.toml's ranges (with the test, dev and bench extras) in a scratch venv and pin the result.
 lock:

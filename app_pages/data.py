@@ -4,7 +4,8 @@ import streamlit as st
 
 from ui import components, state
 
-UPLOAD_TYPES = ["csv", "xlsx", "parquet"]
+# .gz: a gzipped CSV (revenue.csv.gz); .zip: a zip holding one CSV or Parquet file (core.compressed).
+UPLOAD_TYPES = ["csv", "gz", "zip", "parquet", "xlsx"]
 
 st.title("Data")
 
@@ -25,6 +26,11 @@ st.subheader("Upload your data")
 st.caption(
     "Accounts and revenue as CSV, Parquet or Excel — or one Excel workbook with the sheets "
     "'accounts' and 'revenue'. Uploads stay in this browser session only; nothing is stored on the server."
+)
+st.caption(
+    "Large data (hundreds of thousands of accounts): Parquet compressed with zstd is best — the smallest upload "
+    "and the fastest to read. A CSV may be uploaded gzipped (.csv.gz) or zipped (.zip holding that one file). "
+    "Up to 500 MB per file, unpacked size included."
 )
 left, right = st.columns(2)
 accounts_file = left.file_uploader(

@@ -9,12 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 from core import Policy, compute_metrics, decide
 from core.asof import as_of_warnings, short_warning
-from core.bulk import BULK_KINDS, MAX_ENTRIES, check_many
+from core.bulk import MAX_ENTRIES, check_many
 from core.comparison import flips
 from core.loading import load_dataset
 from core.prospects import COMPANY, GAP, PROSPECT_COLUMNS, ProspectFilter, prospects
 from ui import state
-from ui.export import csv_view
 
 TIMEOUT = 90
 
