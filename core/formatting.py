@@ -44,7 +44,11 @@ PLOTLY_SEPARATORS = DECIMAL + NBSP
 
 
 def _missing(value) -> bool:
-    return value is None or (not isinstance(value, str) and pd.isna(value))
+    if value is None:
+        return True
+    if isinstance(value, float):  # the common case, without pandas' general isna
+        return value != value
+    return not isinstance(value, str) and bool(pd.isna(value))
 
 
 def number(value, decimals: int | None = 0) -> str:

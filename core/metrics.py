@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,11 @@ class Metrics:
     peer_growth: tuple[np.ndarray, ...]
     main_revenue_grosze: np.ndarray
     fingerprint: str = ""
+
+    @cached_property
+    def category_revenue(self) -> np.ndarray:
+        """Every company's revenue per category over C (PLN), summed once: the divisor of revenue shares."""
+        return self.rev_c.sum(axis=0)
 
     @property
     def current_window(self) -> tuple[pd.Period, pd.Period]:

@@ -50,38 +50,32 @@ def program_view(decisions: pd.DataFrame, metrics: Metrics) -> pd.DataFrame:
     n = len(CATEGORIES)
     cat, partner = _qualified(decisions)
     has = cat >= 0
+    picked = has & partner
     companies = np.bincount(cat[has], minlength=n)
-    partners = np.bincount(cat[has & partner], minlength=n)
-    category_revenue = metrics.rev_c.sum(axis=0)
-    revenue = decisions["main_category_revenue"].to_numpy(float)
-    covered = np.bincount(cat[has & partner], weights=revenue[has & partner], minlength=n)
-    top = _top_revenue(cat[has & partner], revenue[has & partner], n)
-    frame = pd.DataFrame(
-        {
-            "category": CATEGORIES,
-            "companies": companies,
-            "partners": partners,
-            "category_revenue": category_revenue,
-            "revenue_covered": covered,
-            "top": top,
-        }
-    )
-    total = {
-        "category": "All categories",
-        "companies": int(companies.sum()),
-        "partners": int(partners.sum()),
-        "category_revenue": float(category_revenue.sum()),
-        "revenue_covered": float(covered.sum()),
-        "top": float(np.sort(revenue[has & partner])[::-1][:TOP].sum()),
-    }
-    frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+    partners = np.bincount(cat[picked], minlength=n)
+    category_revenue = metrics.category_revenue
+    revenue = decisions["main_category_revenue"].to_numpy(float)[picked]
+    covered = np.bincount(cat[picked], weights=revenue, minlength=n)
+    top = _top_revenue(cat[picked], revenue, n)
+    # One row a category, then the whole program; the shares in numpy, NaN where a divisor is 0.
+    companies = np.append(companies, companies.sum())
+    partners = np.append(partners, partners.sum())
+    category_revenue = np.append(category_revenue, category_revenue.sum())
+    covered = np.append(covered, covered.sum())
+    top = np.append(top, np.sort(revenue)[::-1][:TOP].sum())
     with np.errstate(divide="ignore", invalid="ignore"):
-        frame["partners_share"] = frame["partners"] / frame["companies"].where(frame["companies"] > 0)
-        frame["revenue_share"] = frame["revenue_covered"] / frame["category_revenue"].where(
-            frame["category_revenue"] > 0
+        return pd.DataFrame(
+            {
+                "category": [*CATEGORIES, "All categories"],
+                "companies": companies,
+                "partners": partners,
+                "partners_share": np.where(companies > 0, partners / companies, np.nan),
+                "category_revenue": category_revenue,
+                "revenue_covered": covered,
+                "revenue_share": np.where(category_revenue > 0, covered / category_revenue, np.nan),
+                "top10_share": np.where(partners > 0, top / covered, np.nan),
+            }
         )
-        frame["top10_share"] = frame["top"] / frame["revenue_covered"].where(frame["partners"] > 0)
-    return frame[PROGRAM_COLUMNS]
 
 
 def _top_revenue(cat: np.ndarray, revenue: np.ndarray, n: int) -> np.ndarray:

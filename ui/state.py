@@ -87,8 +87,11 @@ def gates_under_for(fingerprint: str, as_of: str | None, gates_json: str, _datas
 @st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
 def decisions_under_for(fingerprint: str, as_of: str | None, policy_json: str, _dataset: Dataset) -> pd.DataFrame:
     """The decision under a saved scenario's policy (by its JSON), so the Compare tab does not rerun
-    `decide` for every saved scenario on every move of a control."""
-    return decide(metrics_for(fingerprint, as_of, _dataset), Policy.model_validate_json(policy_json))
+    `decide` for every saved scenario on every move of a control. A threshold move reuses the policy's
+    threshold-free part from its own cache."""
+    policy = Policy.model_validate_json(policy_json)
+    threshold_free = gates_under_for(fingerprint, as_of, _gates_key(policy), _dataset)
+    return decide(metrics_for(fingerprint, as_of, _dataset), policy, threshold_free)
 
 
 # -- the dataset and the month -------------------------------------------------------------------
@@ -306,8 +309,14 @@ def decisions_under(policy: Policy) -> pd.DataFrame:
 def gates_under(policy: Policy) -> Gates:
     """`gates` for ``policy``, cached under the policy with the published thresholds (they play no part)."""
     ds = dataset()
-    key = Policy.from_dict({**policy.to_dict(), "categories": Policy.default().to_dict()["categories"]})
-    return gates_under_for(ds.fingerprint, as_of(), key.model_dump_json(), ds)
+    return gates_under_for(ds.fingerprint, as_of(), _gates_key(policy), ds)
+
+
+def _gates_key(policy: Policy) -> str:
+    """The policy with the published thresholds, as JSON: what `gates` depends on, and nothing else."""
+    return Policy.from_dict(
+        {**policy.to_dict(), "categories": Policy.default().to_dict()["categories"]}
+    ).model_dump_json()
 
 
 def status_total(policy: Policy, status: str = "qualified") -> int:
