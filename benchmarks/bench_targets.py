@@ -145,7 +145,13 @@ def main() -> None:
     line("What-if rerun, Edit tab: decide + what the tab shows", timed(edit_tab), 60)
     line("What-if rerun, Curves and targets tab", timed(curves_tab), 60)
     line("What-if rerun, Program tab: decide + what the tab shows", timed(program_tab), 60)
-    line("every tab at once (were all drawn on each run)", timed(lambda: (edit_tab(), curves_tab(), program_tab())))
+
+    def every_tab() -> None:
+        edit_tab()
+        curves_tab()
+        program_tab()
+
+    line("every tab at once (were all drawn on each run)", timed(every_tab))
     line("  of which decide alone", timed(lambda: decide(metrics, scenario_policy)))
     scenario = decide(metrics, scenario_policy)
     line(
