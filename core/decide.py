@@ -57,6 +57,13 @@ def _joined_labels(names: list[str]) -> list[str]:
 
 _REASON_LABELS = _joined_labels(REASONS)
 _FLAG_LABELS = _joined_labels(FLAGS)
+# The categorical types, made once: building one validates its categories, which cost more per decide than
+# the comparisons themselves at 150,000 companies.
+_STATUS_TYPE = pd.CategoricalDtype(STATUSES)
+_PATH_TYPE = pd.CategoricalDtype(PATHS)
+_REASON_TYPE = pd.CategoricalDtype(_REASON_LABELS)
+_FLAG_TYPE = pd.CategoricalDtype(_FLAG_LABELS)
+_CATEGORY_TYPE = pd.CategoricalDtype(list(CATEGORIES))
 
 
 def _bits(masks: list[np.ndarray]) -> np.ndarray:
@@ -251,10 +258,10 @@ def decide(metrics: Metrics, policy: Policy, threshold_free: Gates | None = None
             "total_revenue": c["total_revenue"],
             "growth": c["growth"],
             "main_category_growth": main_growth,
-            "status": pd.Categorical.from_codes(status, categories=pd.Index(STATUSES)),
-            "path": pd.Categorical.from_codes(path, categories=pd.Index(PATHS)),
-            "reasons": pd.Categorical.from_codes(reason_code, categories=pd.Index(_REASON_LABELS)),
-            "flags": pd.Categorical.from_codes(flag_code, categories=pd.Index(_FLAG_LABELS)),
+            "status": pd.Categorical.from_codes(status, dtype=_STATUS_TYPE),
+            "path": pd.Categorical.from_codes(path, dtype=_PATH_TYPE),
+            "reasons": pd.Categorical.from_codes(reason_code, dtype=_REASON_TYPE),
+            "flags": pd.Categorical.from_codes(flag_code, dtype=_FLAG_TYPE),
             "gap": np.where(has_main, np.where(np.isinf(company_thr), np.inf, gap), np.nan),
             # Each criterion's actual value, requirement and outcome, so a page can show why.
             "n_accounts": c["n_accounts"],
@@ -313,7 +320,19 @@ def _lowest_other_rank(metrics: Metrics, rank: dict[str, int]) -> np.ndarray:
 
 def _best_brand_accounts(metrics: Metrics, brand_by_category: np.ndarray, n: int) -> dict:
     """Each company's best Brand Zone account: the one closest to (or furthest over) its own category's brand
-    threshold, which is what a sales person wants to see."""
+    threshold, which is what a sales person wants to see. Kept with the metrics per brand thresholds: a move of
+    any other control reuses it."""
+    key = ("best_brand", brand_by_category.tobytes())
+    best = metrics.memo.get(key)
+    if best is None:
+        best = _best_brand_accounts_of(metrics, brand_by_category, n)
+        if len(metrics.memo) > 32:  # a few policies' worth (sessions may share the metrics: no error if gone)
+            metrics.memo.pop(next(iter(metrics.memo), None), None)
+        metrics.memo[key] = best
+    return best
+
+
+def _best_brand_accounts_of(metrics: Metrics, brand_by_category: np.ndarray, n: int) -> dict:
     b = metrics.brand_accounts
     category_code = b["category_code"].to_numpy()
     threshold = brand_by_category[category_code]
@@ -326,7 +345,7 @@ def _best_brand_accounts(metrics: Metrics, brand_by_category: np.ndarray, n: int
     best_row[company[picked]] = picked
     return {
         "account_id": pd.Categorical.from_codes(best_row, categories=pd.Index(b["account_id"].astype(str))),
-        "category": pd.Categorical.from_codes(np.append(category_code, -1)[best_row], categories=pd.Index(CATEGORIES)),
+        "category": pd.Categorical.from_codes(np.append(category_code, -1)[best_row], dtype=_CATEGORY_TYPE),
         "revenue": np.append(revenue, np.nan)[best_row],
         "threshold": np.append(threshold, np.nan)[best_row],
     }

@@ -60,6 +60,12 @@ class Metrics:
     fingerprint: str = ""
 
     @cached_property
+    def memo(self) -> dict:
+        """Figures derived from these metrics and a part of a policy (e.g. each company's best Brand Zone
+        account under some brand thresholds), kept with them: `decide` reuses them across policies."""
+        return {}
+
+    @cached_property
     def category_revenue(self) -> np.ndarray:
         """Every company's revenue per category over C (PLN), summed once: the divisor of revenue shares."""
         return self.rev_c.sum(axis=0)

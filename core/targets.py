@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .decide import Gates, gates, revenue_paths, threshold_grosze
-from .metrics import Metrics, to_grosze
+from .metrics import Metrics, first_per_group, to_grosze
 from .parameters import THRESHOLD_KINDS, THRESHOLD_MAX, canonical_key
 from .policy import CATEGORIES, Policy
 
@@ -354,15 +354,21 @@ class ScaleTarget:
 
 def scaled_count(metrics: Metrics, policy: Policy, factor: float, g: Gates | None = None) -> int:
     """Qualified companies in all with every threshold multiplied by ``factor`` (as `Policy.scaled` does)."""
-    g = g if g is not None else gates(metrics, policy)
-    t = policy.thresholds_frame()
-    grosze = {k: to_grosze(t[k].to_numpy(float) * factor) for k in THRESHOLD_KINDS}
+    return _scaled_count(metrics, _threshold_pln(policy), factor, g if g is not None else gates(metrics, policy))
+
+
+def _threshold_pln(policy: Policy) -> dict[str, np.ndarray]:
+    return {k: np.array([getattr(policy.categories[c], k) for c in CATEGORIES], float) for k in THRESHOLD_KINDS}
+
+
+def _scaled_count(metrics: Metrics, pln: dict[str, np.ndarray], factor: float, g: Gates) -> int:
+    grosze = {k: to_grosze(v * factor) for k, v in pln.items()}
     standard, conditional, brand = revenue_paths(metrics, g, grosze["company"], grosze["conditional"], grosze["brand"])
     return int((g.eligible & (standard | conditional | brand)).sum())
 
 
 def max_factor(policy: Policy) -> float:
-    largest = float(policy.thresholds_frame()[list(THRESHOLD_KINDS)].to_numpy(float).max())
+    largest = max(float(v.max()) for v in _threshold_pln(policy).values())
     return math.inf if largest <= 0 else math.floor(THRESHOLD_MAX / largest * SCALE_RESOLUTION) / SCALE_RESOLUTION
 
 
@@ -384,12 +390,16 @@ def scale_target(metrics: Metrics, policy: Policy, count: int, g: Gates | None =
         b = metrics.brand_accounts
         brand_crit = critical(b["grosze"].to_numpy(), t["brand"][b["category_code"].to_numpy()])
         per_company = np.full(len(g.category), -np.inf)
-        np.maximum.at(per_company, b["company"].to_numpy(), brand_crit)
+        company = b["company"].to_numpy()
+        best = first_per_group(np.lexsort((-brand_crit, company)), company)  # each company's largest
+        per_company[company[best]] = brand_crit[best]
         crit = np.maximum(crit, per_company)
     crit = np.sort(crit[g.eligible & (crit > -np.inf)])[::-1]  # -inf: no path at any factor
 
+    pln = _threshold_pln(policy)
+
     def count_at(factor: float) -> int:
-        return scaled_count(metrics, policy, factor, g)
+        return _scaled_count(metrics, pln, factor, g)
 
     min_count = count_at(top) if math.isfinite(top) else int((crit == np.inf).sum())
     max_count = count_at(0.0)

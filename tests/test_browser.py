@@ -220,7 +220,8 @@ def sample_companies() -> str:
 
 def test_every_page_opens(page):
     expect(metric(page, "Companies (NIPs)")).to_have_text(sample_companies())
-    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3)
+    # per category, the funnel, the revenue distribution, the qualifiers at each month
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(4)
     shoot(page, "overview")
     for title, name in (("Data", "data"), ("What-if", "whatif"), ("Seller check", "seller")):
         go(page, title)
