@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,9 @@ import pyarrow.compute as pc
 
 from .dataset import Dataset
 from .policy import CATEGORIES
+
+if TYPE_CHECKING:
+    from .compact import CompactDataset
 
 N_CAT = len(CATEGORIES)
 # rules.md §7: growth figures and company shares are compared at 9 decimal places, so that a figure equal
@@ -90,25 +94,58 @@ COMPANY_COLUMNS = [
 ]
 
 
-def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> Metrics:
-    # Sorted accounts make every sum and tie-break independent of the order of the upload's rows.
-    accounts = dataset.accounts
-    if not accounts["account_id"].is_monotonic_increasing:
-        accounts = accounts.sort_values("account_id", ignore_index=True)
-    revenue = dataset.revenue
+@dataclass(frozen=True)
+class RevenueRows:
+    """The revenue rows as numbers, one array entry per row: the row's account (its position in the accounts
+    sorted by account_id), category (position in the published order), month (``Period[M]`` ordinal) and
+    revenue in whole grosze (rules.md §7)."""
+
+    account: np.ndarray
+    category: np.ndarray
+    month: np.ndarray
+    grosze: np.ndarray
+
+
+def revenue_rows(accounts: pd.DataFrame, revenue: pd.DataFrame) -> RevenueRows:
+    """``revenue``'s rows as `RevenueRows`; ``accounts`` sorted by account_id (a validated dataset's rows all
+    name one of them)."""
+    return RevenueRows(
+        account=_positions(revenue["account_id"], accounts["account_id"]),
+        category=_positions(revenue["category"], pd.Series(CATEGORIES)),
+        month=revenue["month"].array.asi8,
+        # Counted in whole grosze (rules.md §7): every sum is of int64, so totals, ties and threshold
+        # comparisons are exact and do not depend on the order of the rows.
+        grosze=to_grosze(revenue["revenue"].to_numpy(dtype=float)),
+    )
+
+
+def sorted_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
+    """The accounts sorted by account_id: every sum and tie-break is then independent of the upload's row order."""
+    if accounts["account_id"].is_monotonic_increasing:
+        return accounts
+    return accounts.sort_values("account_id", ignore_index=True)
+
+
+def compute_metrics(dataset: Dataset | CompactDataset, as_of: str | pd.Period | None = None) -> Metrics:
+    """The figures of every company of ``dataset`` as of the month ``as_of`` (default: the latest month).
+    ``dataset`` is a `Dataset`, or the `core.compact.CompactDataset` a dashboard session keeps, whose revenue
+    rows are already numbers (its ``rows``)."""
     as_of = _resolve_as_of(dataset, as_of)
+    if isinstance(dataset, Dataset):
+        accounts = sorted_accounts(dataset.accounts)
+        numbers = revenue_rows(accounts, dataset.revenue)
+    else:  # a CompactDataset: its accounts are sorted already, its rows numbers already
+        accounts, numbers = dataset.accounts, dataset.rows
 
     nips, company = np.unique(accounts["nip"].to_numpy(dtype=object), return_inverse=True)
     n_comp = len(nips)
 
     # One pass over the revenue rows: where each row falls (account, company, category, window, quarter).
-    row_account = _positions(revenue["account_id"], accounts["account_id"])
+    row_account = numbers.account
     row_company = company[row_account]
-    row_cat = _positions(revenue["category"], pd.Series(CATEGORIES))
-    offset = as_of.ordinal - revenue["month"].array.asi8  # 0 = the as-of month
-    # Counted in whole grosze (rules.md §7): every sum below is of int64, so totals, ties and threshold
-    # comparisons are exact and do not depend on the order of the rows.
-    amount = to_grosze(revenue["revenue"].to_numpy(dtype=float))
+    row_cat = numbers.category
+    offset = as_of.ordinal - numbers.month  # 0 = the as-of month
+    amount = numbers.grosze
     if float(np.abs(amount).sum(dtype=float)) >= MAX_GROSZE:
         raise ValueError("the revenue adds up to more than 46 quadrillion PLN: too much to count in grosze")
     in_c = (offset >= 0) & (offset <= 11)
@@ -254,7 +291,7 @@ def _positions(values: pd.Series, universe: pd.Series) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _resolve_as_of(dataset: Dataset, as_of: str | pd.Period | None) -> pd.Period:
+def _resolve_as_of(dataset: Dataset | CompactDataset, as_of: str | pd.Period | None) -> pd.Period:
     if as_of is None:
         latest = dataset.latest_month
         if latest is None:
