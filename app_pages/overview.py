@@ -64,4 +64,7 @@ st.subheader("Per category")
 components.table(by_category(decisions), "companies per category", key="by_category")
 
 with st.expander("All companies and their decision"):
-    components.table(components.decisions_view(decisions), "decisions", key="decisions", max_rows=12)
+    view = components.decisions_view(decisions).sort_values(
+        "main_category_revenue", ascending=False, na_position="last", kind="stable"
+    )
+    components.table(view, "decisions", key="decisions", max_rows=12, order="largest main-category revenue first")

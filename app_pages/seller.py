@@ -112,4 +112,4 @@ within = st.slider(
 )
 misses = near_misses(decisions, within / 100)
 st.caption(f"{len(misses)} compan{'y' if len(misses) == 1 else 'ies'} within {within} % of a threshold.")
-components.table(misses, "near misses", key="near_misses", max_rows=12)
+components.table(misses, "near misses", key="near_misses", max_rows=12, order="closest to a threshold first")

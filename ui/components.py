@@ -178,6 +178,11 @@ ROW_PX = 35
 CATEGORY_COL_PX, NUMBER_COL_PX = 136, 100
 
 
+# The most rows a table sends to the browser: st.dataframe sends every row it is given (150,000 companies are
+# megabytes of Arrow on every rerun). Longer tables show their first rows, and their downloads hold them all.
+TABLE_LIMIT = 1000
+
+
 def table(
     frame: pd.DataFrame,
     name: str,
@@ -187,10 +192,20 @@ def table(
     column_config: dict | None = None,
     columns: list[str] | None = None,
     downloads: bool = True,
+    limit: int = TABLE_LIMIT,
+    order: str = "",
 ) -> None:
     """A read-only table with the shared number formats (up to ``max_rows`` rows visible, then it
-    scrolls), and CSV / Excel downloads of every column (``columns`` picks the ones shown)."""
-    shown = frame[columns] if columns else frame.copy()
+    scrolls), and CSV / Excel downloads of every column (``columns`` picks the ones shown). At most
+    ``limit`` rows are shown — the first ones, so the caller sorts the frame first (``order`` says how, for
+    the caption) — and the downloads still hold every row."""
+    head = frame.iloc[:limit] if len(frame) > limit else frame
+    if len(frame) > limit:
+        how = f", {order}" if order else ""
+        st.caption(
+            f"Showing the first {count_text(limit)} of {count_text(len(frame))} rows{how}; the downloads hold them all."
+        )
+    shown = head[columns] if columns else head.copy()
     config: dict[str, ColumnConfig | str | None] = {c: v for c, v in COLUMN_CONFIG.items() if c in shown.columns}
     config.update(column_config or {})
     for column in STATUS_COLUMNS:
@@ -201,7 +216,7 @@ def table(
         type_config = cfg.get("type_config") if isinstance(cfg, dict) else None
         if isinstance(type_config, dict) and type_config.get("format") == PERCENT_FORMAT:
             shown[column] = shown[column].astype(float) * 100
-    height = ROW_PX * (min(len(frame), max_rows) + 1) + 3
+    height = ROW_PX * (min(len(shown), max_rows) + 1) + 3
     st.dataframe(
         _styled(shown),
         hide_index=True,

@@ -487,6 +487,7 @@ def flips_table(flipped: pd.DataFrame, name_a: str, name_b: str, *, key: str) ->
         "flips",
         key=key,
         downloads=False,
+        order="largest main-category revenue first",
         # What flipped comes right after the company: in the Edit tab's narrow column the rest scrolls.
         columns=[
             "change",
