@@ -1,9 +1,11 @@
 """The dashboard's session state: the active dataset, the as-of month and the scenario.
 
-Everything a user uploads or sets lives in ``st.session_state`` only: it survives page switches,
-is never written to disk and never logged, and another browser session never sees it. The shared
-caches hold results only under a key derived from the data's content (``Dataset.fingerprint`` and
-the as-of month); the Dataset itself is passed unhashed (underscore argument).
+Everything a user uploads or sets lives in this server's memory only: it survives page switches,
+is never written to disk and never logged, and another browser session never sees it. An upload is
+kept in its compact form (`core.compact`) in a `ui.datastore.SharedData`, found by its content's
+fingerprint: a session holds it (a session-scoped resource, dropped when the session disconnects),
+sessions that upload the same content share one copy with its computed figures and decisions, and it
+is freed when no session holds it. Session state keeps only the fingerprint, the name and the month.
 
 The scenario is kept as a plain policy dictionary (``Policy.to_dict()`` of the unscaled policy) plus a
 scale percentage; ``scenario_policy()`` turns it into a validated `Policy`. Widgets bound to it keep
@@ -24,12 +26,14 @@ import pandas as pd
 import streamlit as st
 
 from core.bounded import Budget, load_dataset_bounded, warm_up
+from core.compact import CompactDataset
 from core.dataset import DataError, Dataset, Problem
-from core.decide import decide
-from core.metrics import Metrics, compute_metrics
+from core.metrics import Metrics
 from core.parameters import THRESHOLD_KINDS
 from core.policy import Policy, PolicyError
 from core.scenario import BASELINE_NAME, DEFAULT_NAME, Scenario
+from ui import datastore
+from ui.datastore import SharedData
 
 log = logging.getLogger("dashboard.upload")
 
@@ -38,7 +42,10 @@ SAMPLE_FILES = ("accounts.csv", "revenue.csv")
 TEMPLATE_FILES = ("template_accounts.csv", "template_revenue.csv")
 SAMPLE_NAME = "Sample data (synthetic, committed in sample_data/)"
 
-DATASET = "dataset"
+DATASET = "dataset"  # the fingerprint of the active data; the data itself is held per session (see _held)
+DATASET_NAME = "dataset_name"
+UPLOAD_NOTE = "upload_note"
+UPLOAD_DONE = "uploads_done"
 AS_OF = "as_of"
 SCENARIO = "scenario"
 SCALE = "scale_pct"
@@ -50,36 +57,41 @@ NOTES = "scenario_notes"
 META = "scenario_meta"
 
 
-# -- caches: keyed by content, never by session --------------------------------------------------
+# -- the data a session holds: one copy per content, shared, released with the last session ---------
 
 
 @st.cache_resource(show_spinner="Loading the sample data…")
-def sample_dataset() -> Dataset:
-    """The committed sample, read through the same loader as an upload (shared: it is public data)."""
+def sample_data() -> SharedData:
+    """The committed sample, read through the same loader as an upload (held for good: it is public data)."""
     from core.loading import load_dataset
 
     accounts, revenue = (SAMPLE_DIR / f for f in SAMPLE_FILES)
     dataset = load_dataset(accounts, revenue, accounts_name=SAMPLE_FILES[0], revenue_name=SAMPLE_FILES[1])
-    return dataclasses.replace(dataset, name=SAMPLE_NAME)
+    return datastore.share(CompactDataset.from_dataset(dataclasses.replace(dataset, name=SAMPLE_NAME)))
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner="Computing company figures…")
-def metrics_for(fingerprint: str, as_of: str | None, _dataset: Dataset) -> Metrics:
-    """`compute_metrics` once per dataset content and month; every slider move reuses it."""
-    return compute_metrics(_dataset, as_of)
+def sample_dataset() -> CompactDataset:
+    return sample_data().data
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
-def baseline_decisions_for(fingerprint: str, as_of: str | None, _dataset: Dataset) -> pd.DataFrame:
-    """The decision under the published policy, once per dataset content and month."""
-    return decide(metrics_for(fingerprint, as_of, _dataset), Policy.default())
+class _Held:
+    """What one session holds: the shared data it uses. Holding it is what keeps it in memory."""
+
+    def __init__(self) -> None:
+        self.shared: SharedData | None = None
+        self.view: CompactDataset | None = None  # the data under this session's name for it
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
-def decisions_under_for(fingerprint: str, as_of: str | None, policy_json: str, _dataset: Dataset) -> pd.DataFrame:
-    """The decision under a saved scenario's policy (by its JSON), so the Compare tab does not rerun
-    `decide` for every saved scenario on every move of a control."""
-    return decide(metrics_for(fingerprint, as_of, _dataset), Policy.model_validate_json(policy_json))
+def _release(held: _Held) -> None:
+    datastore.linger(held.shared)  # a reconnect within the grace period finds it again
+    held.shared = held.view = None
+
+
+# Session-scoped: Streamlit drops it (and calls _release) when the session disconnects, at once. Session state
+# itself would keep the data as long as Streamlit keeps a disconnected session for a reconnect, and longer.
+@st.cache_resource(scope="session", show_spinner=False, on_release=_release)
+def _held() -> _Held:
+    return _Held()
 
 
 # -- the dataset and the month -------------------------------------------------------------------
@@ -94,7 +106,7 @@ def init() -> None:
     ss = _state()
     if DATASET not in ss:
         warm_up()  # an upload reader ready in the background (core.bounded)
-        activate(sample_dataset())
+        activate(sample_data())
     if SCENARIO not in ss:
         ss[SCENARIO] = Policy.default().to_dict()
     ss.setdefault(SCALE, 100)
@@ -106,9 +118,38 @@ def init() -> None:
         read_link()
 
 
-def dataset() -> Dataset:
+def _shared() -> SharedData:
+    """The data this session uses. Session state keeps only its fingerprint and name; if the data was
+    released while the session was away (disconnected longer than `datastore.LINGER_SECONDS`), the session
+    is back on the sample, with a note saying so."""
     init()
-    return _state()[DATASET]
+    ss, held = _state(), _held()
+    fingerprint = ss[DATASET]
+    if held.shared is None or held.shared.fingerprint != fingerprint:
+        found = datastore.find(fingerprint)
+        if found is None:
+            st.toast(
+                "This page was disconnected long enough for its uploaded data to be released: it is back on "
+                "the sample data. Upload the files again to go on with them."
+            )
+            activate(sample_data())
+            return sample_data()
+        held.shared, held.view = found, None
+    return held.shared
+
+
+def dataset() -> CompactDataset:
+    """The active data (`core.compact.CompactDataset`: the accounts, and the revenue rows as arrays)."""
+    shared = _shared()
+    held, name = _held(), _state()[DATASET_NAME]
+    if held.view is None or held.view.name != name or held.view.fingerprint != shared.fingerprint:
+        held.view = shared.data.with_name(name)
+    return held.view
+
+
+def take_upload_note() -> str | None:
+    """What the last upload did (once, for the Data page after its rerun), else None."""
+    return _state().pop(UPLOAD_NOTE, None)
 
 
 def is_sample() -> bool:
@@ -129,17 +170,68 @@ def months() -> list[str]:
     return [str(m) for m in reversed(dataset().months)]
 
 
-def activate(new: Dataset) -> None:
-    """Make ``new`` the active dataset, at its latest month."""
-    ss = _state()
-    ss[DATASET] = new
-    latest = new.latest_month
+def activate(new: Dataset | CompactDataset | SharedData, name: str | None = None) -> None:
+    """Make ``new`` the active data (under ``name``, default its own), at its latest month. The same content
+    already in memory (another session's upload of it) is shared, not kept twice."""
+    if isinstance(new, SharedData):
+        shared = new
+    else:
+        shared = datastore.share(new if isinstance(new, CompactDataset) else CompactDataset.from_dataset(new))
+    ss, held = _state(), _held()
+    held.shared, held.view = shared, None
+    ss[DATASET] = shared.fingerprint
+    ss[DATASET_NAME] = name or shared.data.name
+    latest = shared.data.latest_month
     ss[AS_OF] = str(latest) if latest is not None else str(pd.Timestamp.today().to_period("M"))
     ss.pop(UPLOAD_ERROR, None)
 
 
 def use_sample() -> None:
-    activate(sample_dataset())
+    activate(sample_data())
+
+
+# The steps of an upload as the progress box names them; the reader's child reports "reading" and "preparing".
+UPLOAD_STEPS = {
+    "queued": "Waiting for other uploads to finish",
+    "starting": "Starting the file reader",
+    "reading": "Reading and checking the files",
+    "preparing": "Preparing the data for the dashboard",
+    "figures": "Computing the company figures",
+    "deciding": "Deciding under the published policy",
+}
+
+
+class _UploadProgress:
+    """The upload's progress box: which step of how many, and the seconds it has taken so far."""
+
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.start = time.monotonic()
+        self.box = st.status("Reading the upload…", expanded=True)
+        with self.box:
+            self.bar = st.progress(0.0)
+        self.step = ""
+        self.shown: tuple[str, int] = ("", -1)
+
+    def show(self, step: str) -> None:
+        # Only a new step or a new second is drawn: this runs every 0.25 s while the file is read.
+        second = int(time.monotonic() - self.start)
+        if (step, second) == self.shown:
+            return
+        self.step, self.shown = step, (step, second)
+        steps = [s for s in UPLOAD_STEPS if s != "queued"]
+        number = steps.index(step) + 1 if step in steps else 0
+        text = UPLOAD_STEPS.get(step, step)
+        limit = f" (an upload is stopped after {self.budget.seconds:.0f} s)" if step in ("reading", "preparing") else ""
+        where = f"Step {number} of {len(steps)}: " if number else ""
+        self.bar.progress(max(number - 1, 0) / len(steps), text=f"{where}{text}… {second} s{limit}")
+
+    def done(self, label: str) -> None:
+        self.bar.progress(1.0, text=label)
+        self.box.update(label=label, state="complete", expanded=False)
+
+    def failed(self) -> None:
+        self.box.update(label="The upload was not used", state="error", expanded=False)
 
 
 def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
@@ -148,24 +240,20 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
 
     ``revenue_file`` may be None when ``accounts_file`` is an Excel workbook with both sheets. The upload
     is read in a child process with a memory and a time budget (`core.bounded`), so no file can take the
-    server down; while it reads, the page shows the elapsed time, and a rerun, a reload or a closed tab
-    (Streamlit stops the script at its next call) kills the child."""
+    server down; it comes back in the compact form a session keeps (`core.compact`), and the first company
+    figures and decision are computed before the page moves on. A progress box names each step with the
+    seconds elapsed, and a rerun, a reload or a closed tab (Streamlit stops the script at its next call)
+    kills the child. Once read, the files' bytes are dropped from Streamlit's upload store (``UPLOAD_DONE``
+    tells the Data page to show empty uploaders)."""
     accounts_name = getattr(accounts_file, "name", None)
     revenue_name = getattr(revenue_file, "name", None)
     budget = Budget.from_env()
-    progress = st.empty()
-    start, shown = time.monotonic(), {"second": -1}
+    progress = _UploadProgress(budget)
 
     def on_wait(stage: str, _elapsed: float) -> None:
         # Touching session state is a Streamlit yield point: a pending stop or rerun raises here.
         _ = UPLOAD_ERROR in _state()
-        second = int(time.monotonic() - start)
-        if second != shown["second"]:
-            shown["second"] = second
-            if stage == "queued":
-                progress.caption(f"Waiting for other uploads to finish… {second} s")
-            else:
-                progress.caption(f"Reading the upload… {second} s (stopped after {budget.seconds:.0f} s)")
+        progress.show(progress.step if stage == "reading" and progress.step == "preparing" else stage)
 
     try:
         new = load_dataset_bounded(
@@ -175,12 +263,16 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
             revenue_name=revenue_name,
             budget=budget,
             on_wait=on_wait,
+            on_progress=progress.show,
+            loader="core.compact:load_compact",
         )
     except DataError as error:
+        progress.failed()
         _state()[UPLOAD_ERROR] = error
         return error
     except Exception:  # noqa: BLE001 - a bad file must never take the app down
         # Not knowing which file failed, name both rather than blame one; the detail goes to the log only.
+        progress.failed()
         error_id = uuid.uuid4().hex[:8]
         log.exception("upload could not be read, error ID %s", error_id)
         names = " + ".join(n for n in (accounts_name, revenue_name) if n) or "upload"
@@ -189,11 +281,47 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
         )
         _state()[UPLOAD_ERROR] = unreadable
         return unreadable
-    finally:
-        progress.empty()
+    _forget_files(accounts_file, revenue_file)
+    shared = datastore.share(new)  # the same content already in memory: that copy, and `new` is dropped
+    del new
+    latest = shared.data.latest_month
+    if latest is not None:  # the first figures now, inside the progress box, so the Overview opens at once
+        progress.show("figures")
+        shared.metrics(str(latest))
+        progress.show("deciding")
+        shared.decisions(str(latest), Policy.default().model_dump_json())
     names = " + ".join(n for n in (accounts_name, revenue_name) if n) or "uploaded data"
-    activate(dataclasses.replace(new, name=f"Upload: {names}"))
+    activate(shared, name=f"Upload: {names}")
+    seconds = time.monotonic() - progress.start
+    _state()[UPLOAD_DONE] = _state().get(UPLOAD_DONE, 0) + 1
+    _state()[UPLOAD_NOTE] = f"The upload is in use: read, checked and its company figures computed in {seconds:.1f} s."
+    progress.done(f"Loaded in {seconds:.1f} s")
     return None
+
+
+def upload_count() -> int:
+    """How many uploads this session has made active (the Data page keys its uploaders by it, so they are
+    empty again after one: their files have been read and dropped)."""
+    return int(_state().get(UPLOAD_DONE, 0))
+
+
+def _forget_files(*files: Any) -> None:
+    """Drop the uploaded files' bytes from Streamlit's upload store once read. Streamlit keeps them until
+    the session shuts down, and a session it drops after a disconnect is never shut down: the bytes (seller
+    data, 300 MB for the revenue CSV) would stay in the server's memory for good."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    remove = getattr(ctx.uploaded_file_mgr, "remove_file", None)  # the in-memory store's (Streamlit's default)
+    for file in files:
+        file_id = getattr(file, "file_id", None)
+        if file_id and remove is not None:
+            try:
+                remove(ctx.session_id, file_id)
+            except Exception:  # noqa: BLE001 - only memory is at stake: never fail an upload over it
+                log.warning("could not drop an uploaded file from the upload store", exc_info=True)
 
 
 def _upload_bytes(file: Any) -> bytes | bytearray | memoryview:
@@ -212,13 +340,18 @@ def upload_error() -> DataError | None:
 
 
 def metrics() -> Metrics:
-    ds = dataset()
-    return metrics_for(ds.fingerprint, as_of(), ds)
+    """The company figures of the active data as of the chosen month: computed once per content and month,
+    shared by every session with the same data (a spinner says so while they are computed)."""
+    shared, month = _shared(), str(as_of())
+    if shared.has_metrics(month):
+        return shared.metrics(month)
+    with st.spinner(f"Computing the company figures as of {month}…"):
+        return shared.metrics(month)
 
 
 def baseline_decisions() -> pd.DataFrame:
-    ds = dataset()
-    return baseline_decisions_for(ds.fingerprint, as_of(), ds)
+    """The decision under the published policy (computed once per content and month)."""
+    return decisions_under(Policy.default())
 
 
 # -- the scenario --------------------------------------------------------------------------------
@@ -289,9 +422,10 @@ def scenario_decisions() -> pd.DataFrame:
 
 
 def decisions_under(policy: Policy) -> pd.DataFrame:
-    """The decision under any policy, cached per dataset content, month and policy."""
-    ds = dataset()
-    return decisions_under_for(ds.fingerprint, as_of(), policy.model_dump_json(), ds)
+    """The decision under any policy, cached with the data per month and policy (the Edit and Compare tabs
+    share one run of `decide`)."""
+    metrics()  # with its spinner if the month's figures are not there yet
+    return _shared().decisions(str(as_of()), policy.model_dump_json())
 
 
 def decisions_for(which: str) -> tuple[pd.DataFrame, Policy]:
