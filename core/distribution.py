@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .codes import category_codes
 from .decide import STATUSES
 from .policy import CATEGORIES, Policy
 
@@ -31,10 +32,10 @@ def revenue_bins(
     rows are bounded by ``len(CATEGORIES) × max_bins`` whatever the number of companies.
     """
     revenue = decisions["main_category_revenue"].to_numpy(dtype=float)
-    has = np.nan_to_num(revenue, nan=0.0) > 0
-    revenue = revenue[has]
-    category = pd.Categorical(decisions["main_category"].to_numpy()[has], categories=CATEGORIES).codes.astype(np.int64)
-    status = pd.Categorical(decisions["status"].astype(str).to_numpy()[has], categories=STATUSES).codes.astype(np.int64)
+    category = category_codes(decisions["main_category"], CATEGORIES)
+    status = category_codes(decisions["status"], STATUSES)
+    has = (np.nan_to_num(revenue, nan=0.0) > 0) & (category >= 0) & (status >= 0)
+    revenue, category, status = revenue[has], category[has], status[has]
     if len(revenue) == 0:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in BIN_COLUMNS}).astype({"category": "str"})
 

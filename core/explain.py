@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .codes import category_codes
 from .decide import STATUSES
 from .formatting import pct as _pct
 from .formatting import pln as _pln
@@ -196,16 +197,22 @@ def near_misses(decisions: pd.DataFrame, within: float = 0.2) -> pd.DataFrame:
 
 
 def by_category(decisions: pd.DataFrame) -> pd.DataFrame:
-    """Companies per main category (published order): by status and, for those passing revenue, by path."""
-    cat = decisions["main_category"]
-    status = pd.crosstab(cat, decisions["status"].astype(str)).reindex(index=CATEGORIES, columns=STATUSES, fill_value=0)
-    qualified_paths = decisions[decisions["status"] == "qualified"]
-    paths = pd.crosstab(qualified_paths["main_category"], qualified_paths["path"].astype(str))
-    paths = paths.reindex(index=CATEGORIES, columns=PATH_NAMES, fill_value=0).add_prefix("qualified_")
-    out = pd.concat([status, paths], axis=1)
-    out.insert(0, "companies", out[STATUSES].sum(axis=1))
-    out.index.name = "category"
-    return out.reset_index()
+    """Companies per main category (published order): by status and, for those passing revenue, by path.
+    Counted on the columns' codes (`core.codes`): a few milliseconds at 150,000 companies."""
+    n_cat, n_st, n_path = len(CATEGORIES), len(STATUSES), len(PATH_NAMES)
+    cat = category_codes(decisions["main_category"], CATEGORIES)
+    status = category_codes(decisions["status"], STATUSES)
+    keep = (cat >= 0) & (status >= 0)
+    by_status = np.bincount(cat[keep] * n_st + status[keep], minlength=n_cat * n_st).reshape(n_cat, n_st)
+    path = category_codes(decisions["path"], PATH_NAMES)
+    qualified = keep & (status == STATUSES.index("qualified")) & (path >= 0)
+    by_path = np.bincount(cat[qualified] * n_path + path[qualified], minlength=n_cat * n_path).reshape(n_cat, n_path)
+    out = pd.DataFrame({"category": list(CATEGORIES), "companies": by_status.sum(axis=1)})
+    for i, name in enumerate(STATUSES):
+        out[name] = by_status[:, i]
+    for i, name in enumerate(PATH_NAMES):
+        out[f"qualified_{name}"] = by_path[:, i]
+    return out
 
 
 def compare_by_category(baseline: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
@@ -238,7 +245,7 @@ def funnel(decisions: pd.DataFrame) -> pd.DataFrame:
         if column == "has_revenue":
             passing &= decisions["main_category"].notna()
         elif column == "no_flag":
-            passing &= decisions["flags"].astype(str) == ""
+            passing &= category_codes(decisions["flags"], [""]) == 0
         elif column is not None:
             passing &= decisions[column].astype(bool)
         rows.append((label, int(passing.sum())))
@@ -246,11 +253,12 @@ def funnel(decisions: pd.DataFrame) -> pd.DataFrame:
 
 
 def status_counts(decisions: pd.DataFrame) -> dict[str, int]:
-    counts = decisions["status"].astype(str).value_counts()
-    return {s: int(counts.get(s, 0)) for s in STATUSES}
+    counts = np.bincount(np.maximum(category_codes(decisions["status"], STATUSES) + 1, 0), minlength=len(STATUSES) + 1)
+    return {s: int(counts[i + 1]) for i, s in enumerate(STATUSES)}
 
 
 def path_counts(decisions: pd.DataFrame) -> dict[str, int]:
-    qualified = decisions[decisions["status"] == "qualified"]
-    counts = qualified["path"].astype(str).value_counts()
-    return {p: int(counts.get(p, 0)) for p in PATH_NAMES}
+    qualified = category_codes(decisions["status"], STATUSES) == STATUSES.index("qualified")
+    path = category_codes(decisions["path"], PATH_NAMES)[qualified]
+    counts = np.bincount(path + 1, minlength=len(PATH_NAMES) + 1)
+    return {p: int(counts[i + 1]) for i, p in enumerate(PATH_NAMES)}
