@@ -16,7 +16,9 @@ workbench.read_link()
 workbench.scenario_header()
 with st.container():  # always there, so a note coming or going never shifts (and resets) the tabs below
     controls.notes()
-edit, library, side_by_side = st.tabs(["Edit", "Library and files", "Compare"])
+# The tabs rerun the page when switched, so a tab's heavy part runs only while it is open: at 150,000 companies
+# the comparison costs as much again as the Edit tab's results on every move of a slider.
+edit, library, side_by_side = st.tabs(["Edit", "Library and files", "Compare"], key="whatif_tab", on_change="rerun")
 
 with edit:
     left, results = st.columns([5, 6], gap="large")
@@ -38,7 +40,8 @@ with edit:
             controls.other_policy_controls()
 
     with results:
-        workbench.results()
+        if edit.open:
+            workbench.results()
 
 with library:
     workbench.file_controls()
@@ -46,6 +49,7 @@ with library:
     workbench.library()
 
 with side_by_side:
-    workbench.compare()
+    if side_by_side.open:
+        workbench.compare()
 
 workbench.write_link()
