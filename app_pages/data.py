@@ -13,7 +13,7 @@ st.caption("Active dataset")
 st.text(dataset.name)  # file names are user text: plain text only
 a, b, c = st.columns(3)
 a.metric("Accounts", components.count_text(len(dataset.accounts)))
-b.metric("Companies (NIPs)", components.count_text(dataset.accounts["nip"].nunique()))
+b.metric("Companies (NIPs)", components.count_text(dataset.company_count))
 c.metric("Revenue rows", components.count_text(dataset.revenue_row_count))
 loaded = state.take_upload_note()
 if loaded:

@@ -54,11 +54,16 @@ with left:
         key="overview_stack",
         format_func={"path": "revenue path", "status": "status (with review)"}.get,
     )
-    st.plotly_chart(charts.qualifiers_by_category(decisions, by=stack), key="chart_qualifiers")
+    # Each figure is built once per data, month and policy (state.derived): a revisit only sends it again.
+    qualifiers = state.derived(
+        ("qualifiers", stack), policy, lambda: charts.qualifiers_by_category(decisions, by=stack)
+    )
+    st.plotly_chart(qualifiers, key="chart_qualifiers")
 with right:
-    st.plotly_chart(charts.funnel_chart(funnel(decisions)), key="chart_funnel")
+    st.plotly_chart(state.derived("funnel", policy, lambda: charts.funnel_chart(funnel(decisions))), key="chart_funnel")
 
-st.plotly_chart(charts.revenue_distribution(decisions, policy), key="chart_distribution")
+distribution = state.derived("distribution", policy, lambda: charts.revenue_distribution(decisions, policy))
+st.plotly_chart(distribution, key="chart_distribution")
 
 st.subheader("Per category")
 components.table(by_category(decisions), "companies per category", key="by_category")

@@ -32,6 +32,7 @@ class CompactDataset:
     rows: the revenue rows (`core.metrics.RevenueRows`: account position int32, category code int8, month
     ordinal int32, grosze int64), sorted by account; the rows of account i are ``starts[i]:starts[i + 1]``.
     month_ordinals: the distinct months with a row, ascending (for the as-of choices).
+    company_count: the number of companies (distinct NIPs), counted once.
     Revenue is held in whole grosze, as the engine counts it (rules.md §7).
     """
 
@@ -39,6 +40,7 @@ class CompactDataset:
     rows: RevenueRows
     starts: np.ndarray
     month_ordinals: np.ndarray
+    company_count: int = 0
     name: str = "dataset"
     fingerprint: str = ""
 
@@ -64,6 +66,7 @@ class CompactDataset:
             rows=rows,
             starts=starts,
             month_ordinals=np.unique(rows.month),
+            company_count=int(accounts["nip"].nunique()),
             name=dataset.name,
             fingerprint=dataset.fingerprint,
         )

@@ -50,6 +50,7 @@ def test_the_rows_come_back_sorted_by_account_and_whole(shuffled):
     assert got[key].astype(str).equals(expected[key].astype(str))
     assert np.allclose(got["revenue"], expected["revenue"], rtol=0, atol=0.005)  # to the grosz
     assert compact.revenue_row_count == len(shuffled.revenue)
+    assert compact.company_count == shuffled.accounts["nip"].nunique()
     # one account's rows are its slice
     i = 7
     rows = compact.account_rows(np.array([i]))

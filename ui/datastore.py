@@ -14,7 +14,9 @@ No Streamlit here, so the sharing and the release are tested without a server (t
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
 import threading
 import weakref
 from collections import OrderedDict
@@ -29,13 +31,21 @@ from core.metrics import Metrics, compute_metrics
 from core.policy import Policy
 
 log = logging.getLogger("dashboard.data")
+if os.environ.get("DPE_DATA_LOG"):  # the browser benchmark reads upload times and releases in the server's log
+    _dashboard = logging.getLogger("dashboard")
+    _dashboard.setLevel(logging.INFO)
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    _dashboard.addHandler(_handler)
 
 # Company figures are ~60 MB and a decision frame ~35 MB at 150,000 companies: a few of each per dataset.
 METRICS_KEPT = 2  # as-of months (the latest, and the one being looked at)
 DECISIONS_KEPT = 6  # baseline, scenario and the compared ones; `decide` takes ~40 ms to redo one
 DECISIONS_BYTES = 160 * 2**20  # and no more than this many bytes of them (at least two are kept)
+DERIVED_KEPT = 24  # small results drawn from a decision (chart figures): a revisit of a page rebuilds none
 # How long data stays after the last session holding it disconnected: a network blip reconnects within it.
-LINGER_SECONDS = 60.0
+# DPE_LINGER_SECONDS sets it (the browser benchmark shortens it to see the memory come back sooner).
+LINGER_SECONDS = float(os.environ.get("DPE_LINGER_SECONDS", 60))
 
 
 class SharedData:
@@ -48,6 +58,7 @@ class SharedData:
         self._metrics: OrderedDict[str, Metrics] = OrderedDict()
         self._decisions: OrderedDict[tuple[str, str], tuple[pd.DataFrame, int]] = OrderedDict()
         self._computing: dict[Any, threading.Lock] = {}
+        self._derived: OrderedDict[Any, Any] = OrderedDict()
 
     def metrics(self, as_of: str) -> Metrics:
         """The company figures as of ``as_of`` (YYYY-MM), computed once whoever asks."""
@@ -68,6 +79,28 @@ class SharedData:
             return None if found is None else found[0]
 
         return self._once(("decisions", key), cached, lambda: self._keep_decisions(key))
+
+    def derived(self, key: Any, build: Callable[[], Any]) -> Any:
+        """``build()``'s result, kept under ``key`` (hashable; it must name everything the result depends on:
+        month, policy, options) among the last `DERIVED_KEPT`. The result is shared with every session using
+        this data, so it must not be changed after it is built (a Plotly figure handed to ``st.plotly_chart``
+        is only read)."""
+
+        def cached() -> Any:
+            found = self._derived.get(key)
+            if found is not None:
+                self._derived.move_to_end(key)
+            return found
+
+        def keep() -> Any:
+            value = build()
+            with self._lock:
+                self._derived[key] = value
+                while len(self._derived) > DERIVED_KEPT:
+                    self._derived.popitem(last=False)
+            return value
+
+        return self._once(("derived", key), cached, keep)
 
     def _once(self, key: Any, cached: Callable[[], Any], compute: Callable[[], Any]) -> Any:
         """``cached()`` if there, else ``compute()`` — by one thread only: another asking for the same waits."""
@@ -137,8 +170,10 @@ def held() -> list[str]:
         return list(_registry.keys())
 
 
-def linger(shared: Any, seconds: float = LINGER_SECONDS) -> None:
-    """Keep ``shared`` alive ``seconds`` longer, then let it go (a session that reconnects in time finds it)."""
+def linger(shared: Any, seconds: float | None = None) -> None:
+    """Keep ``shared`` alive ``seconds`` (default `LINGER_SECONDS`) longer, then let it go: a session that
+    reconnects in time finds it."""
+    seconds = LINGER_SECONDS if seconds is None else seconds
     if shared is None or seconds <= 0:
         return
     timer = threading.Timer(seconds, _drop, args=([shared],))
@@ -148,3 +183,34 @@ def linger(shared: Any, seconds: float = LINGER_SECONDS) -> None:
 
 def _drop(box: list) -> None:
     box.clear()
+    give_back_memory()
+
+
+def give_back_memory() -> None:
+    """Free what is no longer used now and hand it back to the system: without this the server's memory stays at
+    its high-water mark after data is released or an upload is read (freed blocks stay in the C allocator's
+    per-thread arenas and in Arrow's memory pool, and frames in reference cycles wait for a later collection)."""
+    gc.collect()
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except Exception:  # noqa: BLE001 - only memory is at stake
+        log.debug("Arrow's memory pool could not release memory", exc_info=True)
+    if _libc is not None:
+        _libc.malloc_trim(0)
+
+
+def _load_libc() -> Any:
+    """glibc, for malloc_trim (None elsewhere: then freed memory is simply reused, not handed back)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+_libc = _load_libc()

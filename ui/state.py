@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import gc
 import logging
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +104,24 @@ def _state() -> Any:
     return st.session_state
 
 
+_startup_frozen = threading.Event()
+
+
+def _freeze_startup_objects() -> None:
+    """Streamlit collects garbage after every run of a page (``runner.postScriptGC``), and a full collection walks
+    every object of every imported module: 70-130 ms a run here, in a 300 ms budget for a slider move. Objects
+    made before the first session starts (the modules: they live as long as the process) are frozen once, out of
+    the collector's way (`gc.freeze`); everything made later, sessions' data included, is collected as before."""
+    if not _startup_frozen.is_set():
+        _startup_frozen.set()
+        gc.freeze()
+
+
 def init() -> None:
     """Fill in what a new session starts with: the sample, its latest month, the published policy."""
     ss = _state()
     if DATASET not in ss:
+        _freeze_startup_objects()
         warm_up()  # an upload reader ready in the background (core.bounded)
         activate(sample_data())
     if SCENARIO not in ss:
@@ -212,10 +229,13 @@ class _UploadProgress:
             self.bar = st.progress(0.0)
         self.step = ""
         self.shown: tuple[str, int] = ("", -1)
+        self.began: dict[str, float] = {}  # when each step began (for the log: where an upload's time goes)
 
     def show(self, step: str) -> None:
         # Only a new step or a new second is drawn: this runs every 0.25 s while the file is read.
-        second = int(time.monotonic() - self.start)
+        now = time.monotonic()
+        self.began.setdefault(step, now)
+        second = int(now - self.start)
         if (step, second) == self.shown:
             return
         self.step, self.shown = step, (step, second)
@@ -225,6 +245,11 @@ class _UploadProgress:
         limit = f" (an upload is stopped after {self.budget.seconds:.0f} s)" if step in ("reading", "preparing") else ""
         where = f"Step {number} of {len(steps)}: " if number else ""
         self.bar.progress(max(number - 1, 0) / len(steps), text=f"{where}{text}… {second} s{limit}")
+
+    def durations(self) -> str:
+        """Each step's seconds, in order: "reading 3.1 s, preparing 1.2 s, …"."""
+        marks = sorted(self.began.items(), key=lambda kv: kv[1]) + [("", time.monotonic())]
+        return ", ".join(f"{a} {t1 - t0:.2f} s" for (a, t0), (_, t1) in zip(marks, marks[1:], strict=False))
 
     def done(self, label: str) -> None:
         self.bar.progress(1.0, text=label)
@@ -292,7 +317,9 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
         shared.decisions(str(latest), Policy.default().model_dump_json())
     names = " + ".join(n for n in (accounts_name, revenue_name) if n) or "uploaded data"
     activate(shared, name=f"Upload: {names}")
+    datastore.give_back_memory()  # the reader's reply (the pickled data) and the unpickling's scratch
     seconds = time.monotonic() - progress.start
+    log.info("upload used in %.2f s: %s", seconds, progress.durations())  # steps and times only, never data
     _state()[UPLOAD_DONE] = _state().get(UPLOAD_DONE, 0) + 1
     _state()[UPLOAD_NOTE] = f"The upload is in use: read, checked and its company figures computed in {seconds:.1f} s."
     progress.done(f"Loaded in {seconds:.1f} s")
@@ -426,6 +453,13 @@ def decisions_under(policy: Policy) -> pd.DataFrame:
     share one run of `decide`)."""
     metrics()  # with its spinner if the month's figures are not there yet
     return _shared().decisions(str(as_of()), policy.model_dump_json())
+
+
+def derived(name: Any, policy: Policy, build: Callable[[], Any]) -> Any:
+    """``build()`` (a chart of the decision under ``policy``, say) made once per data, month, policy and ``name``
+    (which names the result and its options) and shared: revisiting a page rebuilds nothing. The result must not
+    be changed afterwards."""
+    return _shared().derived((name, str(as_of()), policy.model_dump_json()), build)
 
 
 def decisions_for(which: str) -> tuple[pd.DataFrame, Policy]:
