@@ -256,7 +256,7 @@ class _UploadProgress:
         self.box.update(label=label, state="complete", expanded=False)
 
     def failed(self) -> None:
-        self.box.update(label="The upload was not used", state="error", expanded=False)
+        self.box.update(label="Refused: the reasons are listed below", state="error", expanded=False)
 
 
 def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
