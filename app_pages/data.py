@@ -14,8 +14,11 @@ st.caption("Active dataset")
 st.text(dataset.name)  # file names are user text: plain text only
 a, b, c = st.columns(3)
 a.metric("Accounts", components.count_text(len(dataset.accounts)))
-b.metric("Companies (NIPs)", components.count_text(dataset.accounts["nip"].nunique()))
-c.metric("Revenue rows", components.count_text(len(dataset.revenue)))
+b.metric("Companies (NIPs)", components.count_text(dataset.company_count))
+c.metric("Revenue rows", components.count_text(dataset.revenue_row_count))
+loaded = state.take_upload_note()
+if loaded:
+    st.success(loaded)
 
 if not state.months():
     st.warning("The revenue table is empty: no company can pass the revenue criterion.")
@@ -33,10 +36,13 @@ st.caption(
     "Up to 500 MB per file, unpacked size included."
 )
 left, right = st.columns(2)
+# After an upload is used its files are dropped from the server (ui.state), so the uploaders start empty again:
+# a new key per upload made active.
+version = f"_{state.upload_count()}" if state.upload_count() else ""
 accounts_file = left.file_uploader(
-    "Accounts (or a workbook with both sheets)", type=UPLOAD_TYPES, key="upload_accounts"
+    "Accounts (or a workbook with both sheets)", type=UPLOAD_TYPES, key=f"upload_accounts{version}"
 )
-revenue_file = right.file_uploader("Revenue", type=UPLOAD_TYPES, key="upload_revenue")
+revenue_file = right.file_uploader("Revenue", type=UPLOAD_TYPES, key=f"upload_revenue{version}")
 workbook = accounts_file is not None and accounts_file.name.lower().endswith(".xlsx") and revenue_file is None
 ready = accounts_file is not None and (revenue_file is not None or workbook)
 
@@ -72,5 +78,5 @@ with st.expander("Preview of the active data"):
     st.caption("Accounts (first 200 rows)")
     components.dataframe(dataset.accounts.head(200))
     st.caption("Revenue (first 200 rows)")
-    preview = dataset.revenue.head(200).assign(month=lambda f: f["month"].astype(str))
+    preview = dataset.revenue_frame(slice(0, 200)).assign(month=lambda f: f["month"].astype(str))
     components.dataframe(preview, {"revenue": components.money("Revenue")})

@@ -60,24 +60,32 @@ with side:
         f"previous window {previous[0]} … {previous[1]}."
     )
 with chart:
-    st.plotly_chart(charts.qualifiers_by_category(decisions, by=stack, compact=True), key="chart_qualifiers")
+    # Each figure is built once per data, month and policy (state.derived): a revisit only sends it again.
+    qualifiers = state.derived(
+        ("qualifiers", stack), policy, lambda: charts.qualifiers_by_category(decisions, by=stack, compact=True)
+    )
+    st.plotly_chart(qualifiers, key="chart_qualifiers")
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.funnel_chart(funnel(decisions)), key="chart_funnel")
+    st.plotly_chart(state.derived("funnel", policy, lambda: charts.funnel_chart(funnel(decisions))), key="chart_funnel")
 with right:
     a, b, c = st.columns(3)
     a.metric("Companies (NIPs)", components.count_text(len(metrics.companies)))
     b.metric("Accounts", components.count_text(len(dataset.accounts)))
     c.metric("As-of month", str(metrics.as_of), help="Change it in the sidebar.")
 
-st.plotly_chart(charts.revenue_distribution(decisions, policy), key="chart_distribution")
+distribution = state.derived("distribution", policy, lambda: charts.revenue_distribution(decisions, policy))
+st.plotly_chart(distribution, key="chart_distribution")
 
 st.subheader("Per category")
 components.table(by_category(decisions), "companies per category", key="by_category")
 
 with st.expander("All companies and their decision"):
-    components.table(components.decisions_view(decisions), "decisions", key="decisions", max_rows=12)
+    view = components.decisions_view(decisions).sort_values(
+        "main_category_revenue", ascending=False, na_position="last", kind="stable"
+    )
+    components.table(view, "decisions", key="decisions", max_rows=12, order="largest main-category revenue first")
 
 month.change_since_last_month(decisions, policy, state.scenario_name())
 month.history(policy)

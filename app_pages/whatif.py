@@ -16,8 +16,10 @@ workbench.read_link()
 workbench.scenario_header()
 with st.container():  # always there, so a note coming or going never shifts (and resets) the tabs below
     controls.notes()
+# The tabs rerun the page when switched, so a tab's heavy part runs only while it is open: at 150,000 companies
+# the comparison costs as much again as the Edit tab's results on every move of a slider.
 edit, targets, program, library, side_by_side = st.tabs(
-    ["Edit", "Curves and targets", "Program", "Library and files", "Compare"]
+    ["Edit", "Curves and targets", "Program", "Library and files", "Compare"], key="whatif_tab", on_change="rerun"
 )
 
 with edit:
@@ -40,13 +42,16 @@ with edit:
             controls.other_policy_controls()
 
     with results:
-        workbench.results()
+        if edit.open:
+            workbench.results()
 
 with targets:
-    decision_support.curves_and_targets()
+    if targets.open:
+        decision_support.curves_and_targets()
 
 with program:
-    decision_support.program(workbench.scenario_choices())
+    if program.open:
+        decision_support.program(workbench.scenario_choices())
 
 with library:
     workbench.file_controls()
@@ -54,6 +59,7 @@ with library:
     workbench.library()
 
 with side_by_side:
-    workbench.compare()
+    if side_by_side.open:
+        workbench.compare()
 
 workbench.write_link()

@@ -27,6 +27,7 @@ The limits come from the environment (``Budget.from_env``): ``DPE_LOAD_MEMORY_MB
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import os
 import pickle
@@ -42,6 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import Any
 
 from core.dataset import DataError, Dataset, Problem
 
@@ -91,16 +93,20 @@ def load_dataset_bounded(
     revenue_name: str | None = None,
     budget: Budget | None = None,
     on_wait: Callable[[str, float], None] | None = None,
+    on_progress: Callable[[str], None] | None = None,
     poll_seconds: float = 0.25,
     loader: str = "core.loading:load_dataset",
-) -> Dataset:
+) -> Any:
     """`core.loading.load_dataset` of the given bytes, run in a child process within ``budget``.
 
     ``on_wait(stage, elapsed_seconds)`` is called about every ``poll_seconds`` while waiting (stage
     ``"queued"``, ``"starting"`` or ``"reading"``); if it raises, the child is killed and the exception propagates —
     that is how a stopped Streamlit script cancels its load. Raises ``DataError`` for a bad file and
     for one that exceeds the budget. ``loader`` ("module:function", called like `load_dataset`) lets the
-    tests put a reader that misbehaves on purpose under the same guard.
+    tests put a reader that misbehaves on purpose under the same guard; a loader with a ``progress`` parameter
+    is given a function that sends each step's name to ``on_progress(step)`` (called from the wait loop, so it
+    may raise to cancel like ``on_wait``). Returns what the loader returns (`core.compact.load_compact`: a
+    `CompactDataset`).
     """
     budget = budget or Budget.from_env()
     name = accounts_name or "upload"
@@ -111,7 +117,7 @@ def load_dataset_bounded(
             on_wait("queued", time.monotonic() - start)
     try:
         request = (accounts, revenue, accounts_name, revenue_name)
-        return _run_child(request, name, budget, on_wait, poll_seconds, loader)
+        return _run_child(request, name, budget, on_wait, on_progress, poll_seconds, loader)
     finally:
         gate.release()
 
@@ -161,7 +167,13 @@ def _take_child() -> _Child:
     return child
 
 
-def _run_child(request: tuple, name: str, budget: Budget, on_wait, poll_seconds: float, loader: str) -> Dataset:
+# A message from the child that names the step it is at (a result is a pickle, which never starts so).
+_STEP = b"step:"
+
+
+def _run_child(
+    request: tuple, name: str, budget: Budget, on_wait, on_progress, poll_seconds: float, loader: str
+) -> Any:
     child = _take_child()
     process, conn = child.process, child.conn
     try:
@@ -175,6 +187,10 @@ def _run_child(request: tuple, name: str, budget: Budget, on_wait, poll_seconds:
                 if message == b"ready":  # started: now the upload goes in and the budget's clock runs
                     _send(conn, request, budget, loader)
                     start, ready = time.monotonic(), True
+                    continue
+                if message is not None and message.startswith(_STEP):
+                    if on_progress is not None:
+                        on_progress(message[len(_STEP) :].decode("utf-8", "replace"))
                     continue
                 if message is not None:
                     return _result(pickle.loads(message), name, budget)
@@ -288,6 +304,7 @@ def _child_main(fd: int) -> None:
     """Serve one request on the socket ``fd``: say "ready" once the loader is imported, then read a header
     (budget, loader, sys.path, names) and the files' bytes, and answer ("ok", Dataset) | ("problems",
     [Problem]) | ("memory", None) | ("error", type name)."""
+    import core.compact  # noqa: F401 - the dashboard's loader, imported while idle
     import core.loading  # noqa: F401 - the default loader, imported while idle
 
     conn = Connection(fd)
@@ -299,11 +316,14 @@ def _child_main(fd: int) -> None:
     sys.path.extend(p for p in paths if p not in sys.path)  # the caller's modules (a test's loader) import here too
     module, _, function = loader.partition(":")
     load_dataset = getattr(importlib.import_module(module), function)
+    names: dict[str, Any] = {"accounts_name": accounts_name, "revenue_name": revenue_name}
+    if "progress" in inspect.signature(load_dataset).parameters:
+        names["progress"] = lambda step: conn.send_bytes(_STEP + str(step).encode("utf-8"))
     _limit_self(budget)  # before the upload arrives
     accounts = conn.recv_bytes()
     revenue = conn.recv_bytes() if has_revenue else None
     try:
-        outcome: tuple = ("ok", load_dataset(accounts, revenue, accounts_name=accounts_name, revenue_name=revenue_name))
+        outcome: tuple = ("ok", load_dataset(accounts, revenue, **names))
     except DataError as error:
         outcome = ("problems", error.problems)
     except MemoryError:

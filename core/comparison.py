@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .codes import category_codes
 from .decide import PATHS, STATUSES
 from .formatting import count, number, pct, pln
 from .policy import CATEGORIES, Policy
@@ -68,15 +69,15 @@ def compare_scenarios(decisions: dict[str, pd.DataFrame], baseline: str) -> Comp
     enters = np.zeros(len(names), dtype=np.int64)
     leaves = np.zeros(len(names), dtype=np.int64)
     base_frame = decisions[baseline]
-    base_qualified = _codes(base_frame["status"], STATUSES) == _Q
+    base_qualified = category_codes(base_frame["status"], STATUSES) == _Q
 
     for i, name in enumerate(names):
         d = decisions[name]
-        cat = _codes(d["main_category"], CATEGORIES)
-        status = _codes(d["status"], STATUSES)
+        cat = category_codes(d["main_category"], CATEGORIES)
+        status = category_codes(d["status"], STATUSES)
         if (status < 0).any():
             raise ValueError(f"{name}: a status that is not one of {', '.join(STATUSES)}")
-        path = np.maximum(_codes(d["path"], PATHS), 0)  # a missing path (read back from a file) is no path
+        path = np.maximum(category_codes(d["path"], PATHS), 0)  # a missing path (read back from a file) is no path
         code = ((cat + 1) * n_st + status) * n_path + path
         counts[i] = np.bincount(code, minlength=counts[i].size).reshape(shape)
         # Whole grosze, so each sum is exact whatever the order (a double holds integers up to 2**53).
@@ -126,15 +127,6 @@ def compare_scenarios(decisions: dict[str, pd.DataFrame], baseline: str) -> Comp
     columns["leaves"] = leaves
     totals = pd.DataFrame(columns)
     return ComparisonResult(baseline, names, by_category, pd.DataFrame(wide), totals)
-
-
-def _codes(values: pd.Series, categories) -> np.ndarray:
-    """Codes of ``values`` in ``categories`` (-1 for anything else), straight from a categorical that
-    already has exactly those categories (decide's frames), else by matching the text."""
-    array = values.array
-    if isinstance(array, pd.Categorical) and array.categories.tolist() == list(categories):
-        return array.codes.astype(np.intp)
-    return pd.Index(list(categories), dtype=object).get_indexer(values.astype(object)).astype(np.intp)
 
 
 def _aligned(nip_a: pd.Series, values_a: np.ndarray, nip_b: pd.Series, values_b: np.ndarray, fill=False):
@@ -192,8 +184,8 @@ def flips(
     With ``limit``, only the first ``limit`` rows get their ``why`` (the rest an empty text): a page showing
     the largest changes then builds a sentence for those alone, and its download calls again without it.
     """
-    status_a = _codes(a["status"], STATUSES)
-    status_b = _codes(b["status"], STATUSES)
+    status_a = category_codes(a["status"], STATUSES)
+    status_b = category_codes(b["status"], STATUSES)
     row_a = np.arange(len(a))
     row_b = np.arange(len(b))
     row_a, row_b = _aligned(a["nip"], row_a, b["nip"], row_b, fill=-1)

@@ -173,6 +173,12 @@ def gates(metrics: Metrics, policy: Policy) -> Gates:
     )
 
 
+def gates_key(policy: Policy) -> str:
+    """What `gates` depends on, as text: the policy with the published thresholds (they play no part), as JSON."""
+    published = Policy.default().to_dict()["categories"]
+    return Policy.from_dict({**policy.to_dict(), "categories": published}).model_dump_json()
+
+
 def threshold_grosze(policy: Policy) -> dict[str, np.ndarray]:
     """Each kind's thresholds per category (published order) in whole grosze."""
     thresholds = policy.thresholds_frame()

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .decide import PATHS, STATUSES
+from .codes import category_codes
+from .decide import STATUSES
 from .formatting import count, number, percent, reasons_text
 from .formatting import excerpt as _excerpt
 from .formatting import pct as _pct
@@ -358,22 +359,20 @@ def near_misses(decisions: pd.DataFrame, within: float = 0.2) -> pd.DataFrame:
 
 def by_category(decisions: pd.DataFrame) -> pd.DataFrame:
     """Companies per main category (published order): by status and, for those passing revenue, by path.
-
-    One bincount over (category, status, path) codes: a What-if rerun at 150,000 companies spends well under a
-    millisecond here."""
-    n_cat, n_status, n_path = len(CATEGORIES), len(STATUSES), len(PATHS)
-    cat = decisions["main_category"].cat.codes.to_numpy(np.int64)  # int8 codes would overflow in the product
-    status = decisions["status"].cat.codes.to_numpy(np.int64)
-    path = decisions["path"].cat.codes.to_numpy(np.int64)
-    has = cat >= 0
-    code = (cat[has] * n_status + status[has]) * n_path + path[has]
-    cube = np.bincount(code, minlength=n_cat * n_status * n_path).reshape(n_cat, n_status, n_path)
-    out = pd.DataFrame(cube.sum(axis=2), columns=STATUSES)
-    qualified = cube[:, STATUSES.index("qualified"), :]
-    for name in PATH_NAMES:
-        out[f"qualified_{name}"] = qualified[:, PATHS.index(name)]
-    out.insert(0, "companies", out[STATUSES].sum(axis=1))
-    out.insert(0, "category", CATEGORIES)
+    Counted on the columns' codes (`core.codes`): a few milliseconds at 150,000 companies."""
+    n_cat, n_st, n_path = len(CATEGORIES), len(STATUSES), len(PATH_NAMES)
+    cat = category_codes(decisions["main_category"], CATEGORIES)
+    status = category_codes(decisions["status"], STATUSES)
+    keep = (cat >= 0) & (status >= 0)
+    by_status = np.bincount(cat[keep] * n_st + status[keep], minlength=n_cat * n_st).reshape(n_cat, n_st)
+    path = category_codes(decisions["path"], PATH_NAMES)
+    qualified = keep & (status == STATUSES.index("qualified")) & (path >= 0)
+    by_path = np.bincount(cat[qualified] * n_path + path[qualified], minlength=n_cat * n_path).reshape(n_cat, n_path)
+    out = pd.DataFrame({"category": list(CATEGORIES), "companies": by_status.sum(axis=1)})
+    for i, name in enumerate(STATUSES):
+        out[name] = by_status[:, i]
+    for i, name in enumerate(PATH_NAMES):
+        out[f"qualified_{name}"] = by_path[:, i]
     return out
 
 
@@ -407,7 +406,7 @@ def funnel(decisions: pd.DataFrame) -> pd.DataFrame:
         if column == "has_revenue":
             passing &= decisions["main_category"].notna()
         elif column == "no_flag":
-            passing &= decisions["flags"].astype(str) == ""
+            passing &= category_codes(decisions["flags"], [""]) == 0
         elif column is not None:
             passing &= decisions[column].astype(bool)
         rows.append((label, int(passing.sum())))
@@ -415,14 +414,15 @@ def funnel(decisions: pd.DataFrame) -> pd.DataFrame:
 
 
 def status_counts(decisions: pd.DataFrame) -> dict[str, int]:
-    counts = decisions["status"].astype(str).value_counts()
-    return {s: int(counts.get(s, 0)) for s in STATUSES}
+    counts = np.bincount(np.maximum(category_codes(decisions["status"], STATUSES) + 1, 0), minlength=len(STATUSES) + 1)
+    return {s: int(counts[i + 1]) for i, s in enumerate(STATUSES)}
 
 
 def path_counts(decisions: pd.DataFrame) -> dict[str, int]:
-    qualified = decisions[decisions["status"] == "qualified"]
-    counts = qualified["path"].astype(str).value_counts()
-    return {p: int(counts.get(p, 0)) for p in PATH_NAMES}
+    qualified = category_codes(decisions["status"], STATUSES) == STATUSES.index("qualified")
+    path = category_codes(decisions["path"], PATH_NAMES)[qualified]
+    counts = np.bincount(path + 1, minlength=len(PATH_NAMES) + 1)
+    return {p: int(counts[i + 1]) for i, p in enumerate(PATH_NAMES)}
 
 
 PROGRAM_NAME = "Allegro Diamond Partners"

@@ -1,12 +1,13 @@
 """One company up close: find it by name, account ID or NIP, and its accounts, monthly revenue and
-revenue per category against the thresholds. Plain functions over a `Dataset`, its `Metrics` and a
-decision frame, so the Seller check page only shows what they return."""
+revenue per category against the thresholds. Plain functions over a `Dataset` (or the `CompactDataset` a
+dashboard session keeps), its `Metrics` and a decision frame, so the Seller check page only shows what they return."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from .compact import CompactDataset
 from .dataset import Dataset
 from .metrics import Metrics
 from .nip import clean_nip
@@ -44,12 +45,22 @@ def find_companies(decisions: pd.DataFrame, accounts: pd.DataFrame, query: str, 
     return found.iloc[order[:limit]]
 
 
-def company_accounts(dataset: Dataset, metrics: Metrics, nip: str) -> pd.DataFrame:
+def company_revenue(data: Dataset | CompactDataset, nip: str) -> pd.DataFrame:
+    """The revenue rows of the company's accounts (account_id, category, month, revenue), from a `Dataset` or
+    from the `CompactDataset` a dashboard session keeps (there: one slice per account, not a scan)."""
+    if isinstance(data, CompactDataset):
+        positions = np.flatnonzero(data.accounts["nip"].to_numpy(dtype=str) == str(nip))
+        return data.revenue_frame(data.account_rows(positions))
+    ids = data.accounts.loc[data.accounts["nip"].astype(str) == str(nip), "account_id"]
+    return data.revenue[data.revenue["account_id"].isin(ids)]
+
+
+def company_accounts(dataset: Dataset | CompactDataset, metrics: Metrics, nip: str) -> pd.DataFrame:
     """The company's accounts with their revenue in the current window, the main account first."""
     acc = dataset.accounts[dataset.accounts["nip"].astype(str) == str(nip)].copy()
     start, end = metrics.current_window
-    rev = dataset.revenue
-    in_c = rev[(rev["month"] >= start) & (rev["month"] <= end) & rev["account_id"].isin(acc["account_id"])]
+    rev = company_revenue(dataset, nip)
+    in_c = rev[(rev["month"] >= start) & (rev["month"] <= end)]
     totals = in_c.groupby("account_id", observed=True)["revenue"].sum()
     acc.insert(3, "revenue_current_window", acc["account_id"].map(totals).fillna(0.0).astype(float))
     main_id = metrics.companies.loc[metrics.companies["nip"] == str(nip), "main_account_id"]
@@ -57,10 +68,9 @@ def company_accounts(dataset: Dataset, metrics: Metrics, nip: str) -> pd.DataFra
     return acc.sort_values(["is_main", "revenue_current_window"], ascending=[False, False], ignore_index=True)
 
 
-def company_monthly(dataset: Dataset, nip: str) -> pd.DataFrame:
+def company_monthly(dataset: Dataset | CompactDataset, nip: str) -> pd.DataFrame:
     """Monthly revenue of the company per category (summed over its accounts): month, category, revenue."""
-    ids = dataset.accounts.loc[dataset.accounts["nip"].astype(str) == str(nip), "account_id"]
-    rev = dataset.revenue[dataset.revenue["account_id"].isin(ids)]
+    rev = company_revenue(dataset, nip)
     out = rev.groupby(["month", "category"], as_index=False, observed=True)[["revenue"]].sum()  # [[ ]]: a frame
     return out.sort_values(["month", "category"], ignore_index=True)
 

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ import pyarrow.compute as pc
 
 from .dataset import Dataset
 from .policy import CATEGORIES
+
+if TYPE_CHECKING:
+    from .compact import CompactDataset
 
 N_CAT = len(CATEGORIES)
 # rules.md §7: growth figures and company shares are compared at 9 decimal places, so that a figure equal
@@ -102,28 +106,60 @@ COMPANY_COLUMNS = [
 ]
 
 
-def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> Metrics:
-    # Sorted accounts make every sum and tie-break independent of the order of the upload's rows.
-    accounts = dataset.accounts
-    if not accounts["account_id"].is_monotonic_increasing:
-        accounts = accounts.sort_values("account_id", ignore_index=True)
-    revenue = dataset.revenue
+@dataclass(frozen=True)
+class RevenueRows:
+    """The revenue rows as numbers, one array entry per row: the row's account (its position in the accounts
+    sorted by account_id), category (position in the published order), month (``Period[M]`` ordinal) and
+    revenue in whole grosze (rules.md §7)."""
+
+    account: np.ndarray
+    category: np.ndarray
+    month: np.ndarray
+    grosze: np.ndarray
+
+
+def revenue_rows(accounts: pd.DataFrame, revenue: pd.DataFrame, codes=None) -> RevenueRows:
+    """``revenue``'s rows as `RevenueRows`; ``accounts`` sorted by account_id (a validated dataset's rows all
+    name one of them). ``codes`` is the loader's `Dataset.codes`: where it describes these very frames, each
+    row's account and category are taken from it, not looked up again."""
+    if codes is not None and codes.describes(accounts, revenue):
+        account, category = codes.account, codes.category
+    else:
+        account = _positions(revenue["account_id"], accounts["account_id"])
+        category = _positions(revenue["category"], pd.Series(CATEGORIES))
+    return RevenueRows(
+        account=account,
+        category=category,
+        month=revenue["month"].array.asi8,
+        # Counted in whole grosze (rules.md §7): every sum is of int64, so totals, ties and threshold
+        # comparisons are exact and do not depend on the order of the rows.
+        grosze=to_grosze(revenue["revenue"].to_numpy(dtype=float)),
+    )
+
+
+def sorted_accounts(accounts: pd.DataFrame) -> pd.DataFrame:
+    """The accounts sorted by account_id: every sum and tie-break is then independent of the upload's row order."""
+    if accounts["account_id"].is_monotonic_increasing:
+        return accounts
+    return accounts.sort_values("account_id", ignore_index=True)
+
+
+def compute_metrics(dataset: Dataset | CompactDataset, as_of: str | pd.Period | None = None) -> Metrics:
+    """The figures of every company of ``dataset`` as of the month ``as_of`` (default: the latest month).
+    ``dataset`` is a `Dataset`, or the `core.compact.CompactDataset` a dashboard session keeps, whose revenue
+    rows are already numbers (its ``rows``)."""
     as_of = _resolve_as_of(dataset, as_of)
+    if isinstance(dataset, Dataset):
+        accounts = sorted_accounts(dataset.accounts)
+        numbers = revenue_rows(accounts, dataset.revenue, dataset.codes)
+    else:  # a CompactDataset: its accounts are sorted already, its rows numbers already
+        accounts, numbers = dataset.accounts, dataset.rows
 
     nips, company = _sorted_codes(accounts["nip"])
     n_comp = len(nips)
 
-    # One pass over the revenue rows: where each row falls (account, company, category, window, quarter). The
-    # loader's fast path found the account and category of each row while reading: then no look-up is needed.
-    codes = dataset.codes if dataset.codes is not None and dataset.codes.describes(accounts, revenue) else None
-    if codes is not None:
-        row_account, row_cat = codes.account, codes.category
-    else:
-        row_account = _positions(revenue["account_id"], accounts["account_id"])
-        row_cat = _positions(revenue["category"], pd.Series(CATEGORIES))
-    # Counted in whole grosze (rules.md §7): every sum below is of int64, so totals, ties and threshold
-    # comparisons are exact and do not depend on the order of the rows. First, while little else is held.
-    amount = to_grosze(revenue["revenue"].to_numpy(dtype=float))
+    # One pass over the revenue rows: where each row falls (account, company, category, window, quarter).
+    row_account, row_cat, amount = numbers.account, numbers.category, numbers.grosze
     row_company = company.astype(np.int32)[row_account]  # 4 bytes a row: fewer than 2**31 companies
     # The sum of the amounts' magnitudes; revenue is never negative in a loaded dataset: then no |x| pass is needed.
     magnitude = (
@@ -139,7 +175,7 @@ def compute_metrics(dataset: Dataset, as_of: str | pd.Period | None = None) -> M
     # Each row's quarter over both windows (0..3: C, newest first; 4..7: P; 8: neither) and so its window
     # (0: C, 1: P, 2: neither): every sum below is then one pass over the rows, without masked copies.
     # In place where it can be: each of these is 8 bytes a row, 64 MB at production size.
-    quarter = as_of.ordinal - revenue["month"].array.asi8  # the offset from the as-of month, 0 for it
+    quarter = as_of.ordinal - numbers.month.astype(np.int64)  # the offset from the as-of month, 0 for it
     outside = (quarter < 0) | (quarter > 23)
     quarter //= 3
     quarter[outside] = 8
@@ -328,7 +364,7 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return distinct, rank[encoded.indices.to_numpy()]
 
 
-def _resolve_as_of(dataset: Dataset, as_of: str | pd.Period | None) -> pd.Period:
+def _resolve_as_of(dataset: Dataset | CompactDataset, as_of: str | pd.Period | None) -> pd.Period:
     if as_of is None:
         latest = dataset.latest_month
         if latest is None:

@@ -29,6 +29,7 @@ from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, VAlign
 from fpdf.fonts import FontFace
 
+from .compact import CompactDataset
 from .dataset import Dataset
 from .explain import checklist, gap_sentence
 from .formatting import excerpt, pct, pln
@@ -77,7 +78,7 @@ class UnknownCompany(ValueError):
 
 
 def seller_report(
-    dataset: Dataset,
+    dataset: Dataset | CompactDataset,
     metrics: Metrics,
     decisions: pd.DataFrame,
     policy: Policy,
@@ -117,7 +118,7 @@ class _Facts:
     changed: list[str]  # policy keys that differ from the published policy
 
     @classmethod
-    def gather(cls, dataset: Dataset, metrics: Metrics, policy: Policy, row: pd.Series) -> _Facts:
+    def gather(cls, dataset: Dataset | CompactDataset, metrics: Metrics, policy: Policy, row: pd.Series) -> _Facts:
         nip = str(row["nip"])
         first, last = metrics.previous_window[0], metrics.current_window[1]
         monthly = company_monthly(dataset, nip)

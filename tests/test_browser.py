@@ -53,6 +53,8 @@ def _free_port() -> int:
 
 # The upload budget of the test server (core.bounded): small, so a hostile upload is refused in seconds.
 LOAD_BUDGET = {"DPE_LOAD_MEMORY_MB": "2048", "DPE_LOAD_SECONDS": "15"}
+# Data is released 2 s after the last session holding it disconnects (ui.datastore), and the log says so.
+RELEASE = {"DPE_LINGER_SECONDS": "2", "DPE_DATA_LOG": "1"}
 
 
 @contextlib.contextmanager
@@ -71,6 +73,7 @@ def running_streamlit(folder: Path, env: dict[str, str]) -> Iterator[tuple[str, 
             env={**os.environ, **env},
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    proc.log_path = log_path  # type: ignore[attr-defined]  # for the tests that read the server's log
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -96,7 +99,7 @@ def running_streamlit(folder: Path, env: dict[str, str]) -> Iterator[tuple[str, 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """The running server: (url, process)."""
-    with running_streamlit(tmp_path_factory.mktemp("server"), LOAD_BUDGET) as running:
+    with running_streamlit(tmp_path_factory.mktemp("server"), {**LOAD_BUDGET, **RELEASE}) as running:
         yield running
 
 
@@ -419,6 +422,34 @@ def test_two_sessions_see_only_their_own_data(browser, server_url, uploads):
     finally:
         for context, _ in sessions.values():
             context.close()
+
+
+RELEASED = "released: no session holds it"
+
+
+def test_a_closed_session_lets_its_data_go(browser, server, tmp_path):
+    """An upload lives in the server's memory as long as a session holds it: once read, its files are dropped
+    (the uploaders are empty again); the tab closes, the session disconnects, and after the grace period the
+    data is released (ui.datastore logs each release)."""
+    url, proc = server
+    log = proc.log_path
+    accounts, revenue = generate(companies=25, seed=303)  # data no other test uploads
+    paths = tmp_path / "accounts_closing.csv", tmp_path / "revenue_closing.csv"
+    accounts.to_csv(paths[0], index=False)
+    revenue.to_csv(paths[1], index=False)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    wait_ready(page)
+    go(page, "Data")
+    upload(page, *paths)
+    for label, path in ((ACCOUNTS_UPLOADER, paths[0]), (REVENUE_UPLOADER, paths[1])):
+        expect(page.get_by_role("region", name=label, exact=True)).not_to_contain_text(path.name)
+    expect(page.get_by_text("The upload is in use")).to_be_visible()
+    time.sleep(3)  # whatever an earlier test let go is released by now
+    before = log.read_text(errors="replace").count(RELEASED)
+    context.close()
+    _wait_for(lambda: log.read_text(errors="replace").count(RELEASED) > before, 20, "the closed tab's data is released")
 
 
 def test_seller_names_show_literally_never_as_html_or_markdown(page, tmp_path):

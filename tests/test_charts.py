@@ -120,13 +120,27 @@ def test_revenue_distribution_is_log_scale_with_threshold_markers(small):
         assert label in names
     company = next(t for t in fig.data if t.name == charts.THRESHOLD_LABELS["company"])
     assert list(company.x) == [policy.categories[c].company for c in CATEGORIES]
-    points = [t for t in fig.data if t.name in charts.STATUS_NAMES.values()]
-    assert sum(len(t.x) for t in points) == 3
-    # Each status has its own marker shape as well as its colour.
-    assert len({t.marker.symbol for t in points}) == len(points) == 3
+    bars = {t.name: t for t in fig.data if t.name in charts.STATUS_NAMES.values()}
+    # Three companies, three bins: two qualified (Fashion at 4 M, Electronics at 5.1 M), one not (Fashion, 3 M).
+    assert len(bars[charts.STATUS_NAMES["qualified"]].x) == 2
+    assert len(bars[charts.STATUS_NAMES["not_qualified"]].x) == 1
+    assert len(bars[charts.STATUS_NAMES["review"]].x) == 0
+    [hover] = [
+        t for t in fig.data if t.customdata is not None and t.hovertemplate and "customdata[1]" in t.hovertemplate
+    ]
+    assert [(row[0], row[2], row[3], row[4]) for row in hover.customdata] == [
+        ("Electronics", 1, 0, 0),
+        ("Fashion", 0, 0, 1),
+        ("Fashion", 1, 0, 0),
+    ]
+    # A bar spans its bin: centre ± width / 2 is the bin's edges on the log axis (the Fashion bin at the threshold).
+    low, high = hover.x[2] - hover.width[2] / 2, hover.x[2] + hover.width[2] / 2
+    assert low == pytest.approx(3_200_000, rel=1e-5) and high == pytest.approx(3_200_000 * 10**0.1, rel=1e-5)
+    # Each status has its own fill pattern as well as its colour.
+    assert len({bars[n].marker.pattern.shape for n in bars}) == 3
     # The log axis's labels are written by core.formatting: '100 000', '1 mln', never '1M' or '100k'.
     assert fig.layout.xaxis.tickmode == "array"
-    assert "1\u00a0mln" in fig.layout.xaxis.ticktext and "500\u00a0000" in fig.layout.xaxis.ticktext
+    assert "1\u00a0mln" in fig.layout.xaxis.ticktext
     assert list(fig.layout.yaxis.ticktext) == list(CATEGORIES)
 
 
@@ -152,11 +166,13 @@ def test_company_categories_draws_thresholds_per_category(small):
     assert list(bars[charts.THRESHOLD_LABELS["conditional"]].x) == [800_000]
 
 
-def test_seller_names_in_hover_text_are_entities_not_tags(small):
+def test_the_distribution_carries_no_seller_text(small):
+    """It is drawn from counts per bin: no company's name or NIP reaches the browser (so none can be read as
+    HTML in a hover label)."""
     _, _, decisions = small
     d = decisions.copy()
     d["company_name"] = d["company_name"].astype(object)
     d.loc[0, "company_name"] = "<b>Bold</b> & Co"
-    fig = charts.revenue_distribution(d, Policy.default())
-    hover_names = {row[0] for t in fig.data if t.customdata is not None for row in t.customdata}
-    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in hover_names and "<b>Bold</b> & Co" not in hover_names
+    text = charts.revenue_distribution(d, Policy.default()).to_json()
+    assert "Bold" not in text
+    assert not any(n in text for n in d["nip"])

@@ -257,6 +257,9 @@ def test_import_a_scenario_file_and_a_bad_one(library, metrics):
 def test_compare_the_baseline_with_saved_scenarios(library, metrics):
     library.save("Half", "", Policy.default().scaled(0.5).diff(), None)
     at = whatif()
+    assert not at.get("multiselect"), "the Compare tab runs only when open"
+    at.session_state["whatif_tab"] = "Compare"  # what a click on the tab does
+    at.run()
     at.multiselect(key="wb:compare").set_value(["(the scenario being edited)", "Half"]).run()
     assert not at.exception
     totals = [d.value for d in at.dataframe if "revenue_covered" in d.value.columns and "scenario" in d.value.columns]

@@ -13,8 +13,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.decide import STATUSES
+from core.distribution import revenue_bins
 from core.explain import PATH_NAMES, by_category
-from core.formatting import NBSP, PLOTLY_SEPARATORS, axis_ticks, count, pct
+from core.formatting import NBSP, PLOTLY_SEPARATORS, axis_ticks, count, pct, pln
 from core.policy import CATEGORIES, Policy
 
 # Status colours from the Okabe–Ito palette (blue, vermillion-orange, then a dark grey), darkened until
@@ -220,49 +221,64 @@ def funnel_chart(stages: pd.DataFrame) -> go.Figure:
 
 
 def revenue_distribution(decisions: pd.DataFrame, policy: Policy) -> go.Figure:
-    """Main-category revenue of every company with revenue, one row per category on a log scale,
-    points coloured by status and the category's thresholds drawn as ticks."""
+    """How the main-category revenue of the companies with revenue is spread in each category (one row per
+    category, log scale), drawn from `core.distribution.revenue_bins`: a bar per revenue bin, its height
+    growing with the log of the companies in it and split by status, with the category's thresholds as
+    ticks. The data sent to the browser is bounded by the bins, not the companies (issue 10)."""
     pos = {c: len(CATEGORIES) - 1 - i for i, c in enumerate(CATEGORIES)}  # first category at the top
-    d = decisions[decisions["main_category_revenue"].fillna(0) > 0]
-    y = d["main_category"].astype(str).map(pos).to_numpy(float)
-    x = d["main_category_revenue"].to_numpy(float)
+    bins = revenue_bins(decisions, policy)
     fig = go.Figure()
-    fig.add_box(
-        x=x,
-        y=y,
-        orientation="h",
-        boxpoints=False,
-        name="Distribution",
-        width=0.7,
-        line=dict(color="#555", width=1.5),
-        fillcolor="rgba(0,0,0,0)",
-        hoverinfo="skip",
-        showlegend=False,
+    # The fullest bin of the chart fills 80 % of its row; log1p keeps a bin of a few companies visible beside
+    # one of thousands (the hover gives the exact counts).
+    scale = 0.8 / np.log1p(bins["companies"].max()) if len(bins) else 0.0
+    height = np.log1p(bins["companies"].to_numpy(float)) * scale
+    base = bins["category"].map(pos).to_numpy(float) - 0.4
+    edge, high = bins["edge"].to_numpy(float), bins["high"].to_numpy(float)
+    ranges = [
+        f"{pln(lo)} – {pln(hi)}" if lo > 0 else f"under {pln(hi)}"
+        for lo, hi in zip(bins["low"].to_numpy(float), high, strict=True)
+    ]
+    customdata = np.column_stack(
+        [bins["category"].to_numpy(object), np.asarray(ranges, dtype=object), *(bins[s].to_numpy() for s in STATUSES)]
     )
-    jitter = np.random.default_rng(0).uniform(-0.28, 0.28, len(d))
-    status = d["status"].astype(str).to_numpy()
-    # Plotly reads a few HTML tags in hover text: entities make a seller's name show literally.
-    names = np.array([html.escape(n) for n in d["company_name"].astype(str)], dtype=object)
+    hover = (
+        "%{customdata[0]}: %{customdata[1]}<br>"
+        + "<br>".join(f"{STATUS_LABELS[s]}: %{{customdata[{2 + i}]:,d}}" for i, s in enumerate(STATUSES))
+        + "<extra></extra>"
+    )
+    # Positions to 6 significant digits and heights to 4 decimals: finer than a pixel, and half the bytes.
+    centre, width = _significant((edge + high) / 2), _significant(high - edge)  # on a log axis a bar spans
+    below = np.zeros(len(bins))  # centre ± width / 2 in PLN: edge to high
     for s in STATUSES:
-        m = status == s
-        fig.add_scatter(
-            x=x[m],
-            y=y[m] + jitter[m],
-            mode="markers",
+        part = height * bins[s].to_numpy(float) / np.maximum(bins["companies"].to_numpy(float), 1)
+        keep = part > 0
+        fig.add_bar(
+            x=centre[keep],
+            width=width[keep],
+            y=np.round(part[keep], 4),
+            base=np.round((base + below)[keep], 4),
             name=STATUS_NAMES[s],
             marker=dict(
                 color=STATUS_COLORS[s],
-                symbol=STATUS_SYMBOLS[s],
-                size=6 if s == "not_qualified" else 9,
-                opacity=0.5 if s == "not_qualified" else 0.9,
+                line_width=0,
+                opacity=0.55 if s == "not_qualified" else 0.9,
+                pattern=dict(shape=STATUS_PATTERNS[s], fgcolor="#ffffff", solidity=0.3),
             ),
-            customdata=np.column_stack([names[m], d["main_category"].astype(str).to_numpy()[m]]),
-            hovertemplate="%{customdata[0]}<br>%{customdata[1]}: "
-            + PLN_HOVER
-            + "<extra>"
-            + STATUS_NAMES[s]
-            + "</extra>",
+            hoverinfo="skip",
         )
+        below = below + part
+    # One invisible bar over each whole stack carries the hover: the bin's range and every status's count.
+    fig.add_bar(
+        x=centre,
+        width=width,
+        y=np.round(height, 4),
+        base=np.round(base, 4),
+        marker=dict(color="rgba(0,0,0,0)", line_width=0),
+        customdata=customdata,
+        hovertemplate=hover,
+        showlegend=False,
+        name="",
+    )
     thresholds = policy.thresholds_frame()
     ty = thresholds["category"].map(pos).to_numpy(float)
     for kind in ("company", "conditional", "brand"):
@@ -277,6 +293,7 @@ def revenue_distribution(decisions: pd.DataFrame, policy: Policy) -> go.Figure:
             customdata=thresholds["category"],
             hovertemplate="%{customdata}: " + PLN_HOVER + "<extra>" + THRESHOLD_LABELS[kind] + "</extra>",
         )
+    fig.update_layout(barmode="overlay", bargap=0)
     fig.update_yaxes(
         tickvals=list(pos.values()),
         ticktext=list(pos.keys()),
@@ -285,14 +302,25 @@ def revenue_distribution(decisions: pd.DataFrame, policy: Policy) -> go.Figure:
         zeroline=False,
         title=None,
     )
-    both = np.concatenate([x, thresholds[["company", "conditional", "brand"]].to_numpy(float).ravel()])
+    both = np.concatenate([edge, high, thresholds[["company", "conditional", "brand"]].to_numpy(float).ravel()])
     both = both[both > 0]
-    low, high = (both.min(), both.max()) if len(both) else (1.0, 10.0)
+    left, right = (float(both.min()), float(both.max())) if len(both) else (1.0, 10.0)
     fig.update_xaxes(type="log", title="12-month revenue in the main category (PLN, log scale)")
-    _money_axis("x", fig, high, low, log=True)
+    _money_axis("x", fig, right, left, log=True)
     return _layout(
-        fig, "Revenue distribution per category, with the thresholds", 240 + 40 * len(CATEGORIES), legend_rows=2
+        fig,
+        "Revenue distribution per category, with the thresholds (bar height: companies, log scale)",
+        240 + 40 * len(CATEGORIES),
+        legend_rows=2,
     )
+
+
+def _significant(values: np.ndarray, digits: int = 6) -> np.ndarray:
+    """``values`` rounded to ``digits`` significant digits (positive values)."""
+    if len(values) == 0:
+        return values
+    scale = 10.0 ** (digits - 1 - np.floor(np.log10(values)))
+    return np.round(values * scale) / scale
 
 
 def _month_start(period: pd.Period) -> pd.Timestamp:

@@ -1,9 +1,11 @@
 """The dashboard's session state: the active dataset, the as-of month and the scenario.
 
-Everything a user uploads or sets lives in ``st.session_state`` only: it survives page switches,
-is never written to disk and never logged, and another browser session never sees it. The shared
-caches hold results only under a key derived from the data's content (``Dataset.fingerprint`` and
-the as-of month); the Dataset itself is passed unhashed (underscore argument).
+Everything a user uploads or sets lives in this server's memory only: it survives page switches,
+is never written to disk and never logged, and another browser session never sees it. An upload is
+kept in its compact form (`core.compact`) in a `ui.datastore.SharedData`, found by its content's
+fingerprint: a session holds it (a session-scoped resource, dropped when the session disconnects),
+sessions that upload the same content share one copy with its computed figures and decisions, and it
+is freed when no session holds it. Session state keeps only the fingerprint, the name and the month.
 
 The scenario is kept as a plain policy dictionary (``Policy.to_dict()`` of the unscaled policy) plus a
 scale percentage; ``scenario_policy()`` turns it into a validated `Policy`. Widgets bound to it keep
@@ -14,9 +16,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import gc
 import logging
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +29,16 @@ import pandas as pd
 import streamlit as st
 
 from core.bounded import Budget, load_dataset_bounded, warm_up
+from core.compact import CompactDataset
 from core.dataset import DataError, Dataset, Problem
-from core.decide import Gates, decide, gates
+from core.decide import Gates, decide
 from core.formatting import percent
 from core.metrics import Metrics, compute_metrics
 from core.parameters import THRESHOLD_KINDS
 from core.policy import Policy, PolicyError
 from core.scenario import BASELINE_NAME, DEFAULT_NAME, Scenario
+from ui import datastore
+from ui.datastore import SharedData
 
 log = logging.getLogger("dashboard.upload")
 
@@ -39,7 +47,10 @@ SAMPLE_FILES = ("accounts.csv", "revenue.csv")
 TEMPLATE_FILES = ("template_accounts.csv", "template_revenue.csv")
 SAMPLE_NAME = "Sample data (synthetic, committed in sample_data/)"
 
-DATASET = "dataset"
+DATASET = "dataset"  # the fingerprint of the active data; the data itself is held per session (see _held)
+DATASET_NAME = "dataset_name"
+UPLOAD_NOTE = "upload_note"
+UPLOAD_DONE = "uploads_done"
 AS_OF = "as_of"
 SCENARIO = "scenario"
 SCALE = "scale_pct"
@@ -52,46 +63,41 @@ META = "scenario_meta"
 CURRENT_LABEL = "(the scenario being edited)"  # how pickers name it beside the saved scenarios
 
 
-# -- caches: keyed by content, never by session --------------------------------------------------
+# -- the data a session holds: one copy per content, shared, released with the last session ---------
 
 
 @st.cache_resource(show_spinner="Loading the sample data…")
-def sample_dataset() -> Dataset:
-    """The committed sample, read through the same loader as an upload (shared: it is public data)."""
+def sample_data() -> SharedData:
+    """The committed sample, read through the same loader as an upload (held for good: it is public data)."""
     from core.loading import load_dataset
 
     accounts, revenue = (SAMPLE_DIR / f for f in SAMPLE_FILES)
     dataset = load_dataset(accounts, revenue, accounts_name=SAMPLE_FILES[0], revenue_name=SAMPLE_FILES[1])
-    return dataclasses.replace(dataset, name=SAMPLE_NAME)
+    return datastore.share(CompactDataset.from_dataset(dataclasses.replace(dataset, name=SAMPLE_NAME)))
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner="Computing company figures…")
-def metrics_for(fingerprint: str, as_of: str | None, _dataset: Dataset) -> Metrics:
-    """`compute_metrics` once per dataset content and month; every slider move reuses it."""
-    return compute_metrics(_dataset, as_of)
+def sample_dataset() -> CompactDataset:
+    return sample_data().data
 
 
-@st.cache_data(max_entries=16, ttl="1h", show_spinner=False)
-def baseline_decisions_for(fingerprint: str, as_of: str | None, _dataset: Dataset) -> pd.DataFrame:
-    """The decision under the published policy, once per dataset content and month."""
-    return decide(metrics_for(fingerprint, as_of, _dataset), Policy.default())
+class _Held:
+    """What one session holds: the shared data it uses. Holding it is what keeps it in memory."""
+
+    def __init__(self) -> None:
+        self.shared: SharedData | None = None
+        self.view: CompactDataset | None = None  # the data under this session's name for it
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
-def gates_under_for(fingerprint: str, as_of: str | None, gates_json: str, _dataset: Dataset) -> Gates:
-    """The threshold-free part of a decision (`core.decide.gates`), once per policy apart from its thresholds:
-    a curve or a target search on any threshold reuses it."""
-    return gates(metrics_for(fingerprint, as_of, _dataset), Policy.model_validate_json(gates_json))
+def _release(held: _Held) -> None:
+    datastore.linger(held.shared)  # a reconnect within the grace period finds it again
+    held.shared = held.view = None
 
 
-@st.cache_data(max_entries=32, ttl="1h", show_spinner=False)
-def decisions_under_for(fingerprint: str, as_of: str | None, policy_json: str, _dataset: Dataset) -> pd.DataFrame:
-    """The decision under a saved scenario's policy (by its JSON), so the Compare tab does not rerun
-    `decide` for every saved scenario on every move of a control. A threshold move reuses the policy's
-    threshold-free part from its own cache."""
-    policy = Policy.model_validate_json(policy_json)
-    threshold_free = gates_under_for(fingerprint, as_of, _gates_key(policy), _dataset)
-    return decide(metrics_for(fingerprint, as_of, _dataset), policy, threshold_free)
+# Session-scoped: Streamlit drops it (and calls _release) when the session disconnects, at once. Session state
+# itself would keep the data as long as Streamlit keeps a disconnected session for a reconnect, and longer.
+@st.cache_resource(scope="session", show_spinner=False, on_release=_release)
+def _held() -> _Held:
+    return _Held()
 
 
 # -- the dataset and the month -------------------------------------------------------------------
@@ -101,12 +107,26 @@ def _state() -> Any:
     return st.session_state
 
 
+_startup_frozen = threading.Event()
+
+
+def _freeze_startup_objects() -> None:
+    """Streamlit collects garbage after every run of a page (``runner.postScriptGC``), and a full collection walks
+    every object of every imported module: 70-130 ms a run here, in a 300 ms budget for a slider move. Objects
+    made before the first session starts (the modules: they live as long as the process) are frozen once, out of
+    the collector's way (`gc.freeze`); everything made later, sessions' data included, is collected as before."""
+    if not _startup_frozen.is_set():
+        _startup_frozen.set()
+        gc.freeze()
+
+
 def init() -> None:
     """Fill in what a new session starts with: the sample, its latest month, the published policy."""
     ss = _state()
     if DATASET not in ss:
+        _freeze_startup_objects()
         warm_up()  # an upload reader ready in the background (core.bounded)
-        activate(sample_dataset())
+        activate(sample_data())
     if SCENARIO not in ss:
         ss[SCENARIO] = Policy.default().to_dict()
     ss.setdefault(SCALE, 100)
@@ -118,9 +138,38 @@ def init() -> None:
         read_link()
 
 
-def dataset() -> Dataset:
+def _shared() -> SharedData:
+    """The data this session uses. Session state keeps only its fingerprint and name; if the data was
+    released while the session was away (disconnected longer than `datastore.LINGER_SECONDS`), the session
+    is back on the sample, with a note saying so."""
     init()
-    return _state()[DATASET]
+    ss, held = _state(), _held()
+    fingerprint = ss[DATASET]
+    if held.shared is None or held.shared.fingerprint != fingerprint:
+        found = datastore.find(fingerprint)
+        if found is None:
+            st.toast(
+                "This page was disconnected long enough for its uploaded data to be released: it is back on "
+                "the sample data. Upload the files again to go on with them."
+            )
+            activate(sample_data())
+            return sample_data()
+        held.shared, held.view = found, None
+    return held.shared
+
+
+def dataset() -> CompactDataset:
+    """The active data (`core.compact.CompactDataset`: the accounts, and the revenue rows as arrays)."""
+    shared = _shared()
+    held, name = _held(), _state()[DATASET_NAME]
+    if held.view is None or held.view.name != name or held.view.fingerprint != shared.fingerprint:
+        held.view = shared.data.with_name(name)
+    return held.view
+
+
+def take_upload_note() -> str | None:
+    """What the last upload did (once, for the Data page after its rerun), else None."""
+    return _state().pop(UPLOAD_NOTE, None)
 
 
 def is_sample() -> bool:
@@ -141,17 +190,76 @@ def months() -> list[str]:
     return [str(m) for m in reversed(dataset().months)]
 
 
-def activate(new: Dataset) -> None:
-    """Make ``new`` the active dataset, at its latest month."""
-    ss = _state()
-    ss[DATASET] = new
-    latest = new.latest_month
+def activate(new: Dataset | CompactDataset | SharedData, name: str | None = None) -> None:
+    """Make ``new`` the active data (under ``name``, default its own), at its latest month. The same content
+    already in memory (another session's upload of it) is shared, not kept twice."""
+    if isinstance(new, SharedData):
+        shared = new
+    else:
+        shared = datastore.share(new if isinstance(new, CompactDataset) else CompactDataset.from_dataset(new))
+    ss, held = _state(), _held()
+    held.shared, held.view = shared, None
+    ss[DATASET] = shared.fingerprint
+    ss[DATASET_NAME] = name or shared.data.name
+    latest = shared.data.latest_month
     ss[AS_OF] = str(latest) if latest is not None else str(pd.Timestamp.today().to_period("M"))
     ss.pop(UPLOAD_ERROR, None)
 
 
 def use_sample() -> None:
-    activate(sample_dataset())
+    activate(sample_data())
+
+
+# The steps of an upload as the progress box names them; the reader's child reports "reading" and "preparing".
+UPLOAD_STEPS = {
+    "queued": "Waiting for other uploads to finish",
+    "starting": "Starting the file reader",
+    "reading": "Reading and checking the files",
+    "preparing": "Preparing the data for the dashboard",
+    "figures": "Computing the company figures",
+    "deciding": "Deciding under the published policy",
+}
+
+
+class _UploadProgress:
+    """The upload's progress box: which step of how many, and the seconds it has taken so far."""
+
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.start = time.monotonic()
+        self.box = st.status("Reading the upload…", expanded=True)
+        with self.box:
+            self.bar = st.progress(0.0)
+        self.step = ""
+        self.shown: tuple[str, int] = ("", -1)
+        self.began: dict[str, float] = {}  # when each step began (for the log: where an upload's time goes)
+
+    def show(self, step: str) -> None:
+        # Only a new step or a new second is drawn: this runs every 0.25 s while the file is read.
+        now = time.monotonic()
+        self.began.setdefault(step, now)
+        second = int(now - self.start)
+        if (step, second) == self.shown:
+            return
+        self.step, self.shown = step, (step, second)
+        steps = [s for s in UPLOAD_STEPS if s != "queued"]
+        number = steps.index(step) + 1 if step in steps else 0
+        text = UPLOAD_STEPS.get(step, step)
+        limit = f" (an upload is stopped after {self.budget.seconds:.0f} s)" if step in ("reading", "preparing") else ""
+        where = f"Step {number} of {len(steps)}: " if number else ""
+        self.bar.progress(max(number - 1, 0) / len(steps), text=f"{where}{text}… {second} s{limit}")
+
+    def durations(self) -> str:
+        """Each step's seconds, in order: "reading 3.1 s, preparing 1.2 s, …"."""
+        marks = sorted(self.began.items(), key=lambda kv: kv[1]) + [("", time.monotonic())]
+        return ", ".join(f"{a} {t1 - t0:.2f} s" for (a, t0), (_, t1) in zip(marks, marks[1:], strict=False))
+
+    def done(self, label: str) -> None:
+        self.bar.progress(1.0, text=label)
+        self.box.update(label=label, state="complete", expanded=False)
+
+    def failed(self) -> None:
+        self.box.update(label="Refused: the reasons are listed below", state="error", expanded=False)
 
 
 def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
@@ -160,24 +268,20 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
 
     ``revenue_file`` may be None when ``accounts_file`` is an Excel workbook with both sheets. The upload
     is read in a child process with a memory and a time budget (`core.bounded`), so no file can take the
-    server down; while it reads, the page shows the elapsed time, and a rerun, a reload or a closed tab
-    (Streamlit stops the script at its next call) kills the child."""
+    server down; it comes back in the compact form a session keeps (`core.compact`), and the first company
+    figures and decision are computed before the page moves on. A progress box names each step with the
+    seconds elapsed, and a rerun, a reload or a closed tab (Streamlit stops the script at its next call)
+    kills the child. Once read, the files' bytes are dropped from Streamlit's upload store (``UPLOAD_DONE``
+    tells the Data page to show empty uploaders)."""
     accounts_name = getattr(accounts_file, "name", None)
     revenue_name = getattr(revenue_file, "name", None)
     budget = Budget.from_env()
-    progress = st.empty()
-    start, shown = time.monotonic(), {"second": -1}
+    progress = _UploadProgress(budget)
 
     def on_wait(stage: str, _elapsed: float) -> None:
         # Touching session state is a Streamlit yield point: a pending stop or rerun raises here.
         _ = UPLOAD_ERROR in _state()
-        second = int(time.monotonic() - start)
-        if second != shown["second"]:
-            shown["second"] = second
-            if stage == "queued":
-                progress.caption(f"Waiting for other uploads to finish… {second} s")
-            else:
-                progress.caption(f"Reading the upload… {second} s (stopped after {budget.seconds:.0f} s)")
+        progress.show(progress.step if stage == "reading" and progress.step == "preparing" else stage)
 
     try:
         new = load_dataset_bounded(
@@ -187,12 +291,16 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
             revenue_name=revenue_name,
             budget=budget,
             on_wait=on_wait,
+            on_progress=progress.show,
+            loader="core.compact:load_compact",
         )
     except DataError as error:
+        progress.failed()
         _state()[UPLOAD_ERROR] = error
         return error
     except Exception:  # noqa: BLE001 - a bad file must never take the app down
         # Not knowing which file failed, name both rather than blame one; the detail goes to the log only.
+        progress.failed()
         error_id = uuid.uuid4().hex[:8]
         log.exception("upload could not be read, error ID %s", error_id)
         names = " + ".join(n for n in (accounts_name, revenue_name) if n) or "upload"
@@ -201,11 +309,49 @@ def try_activate_upload(accounts_file, revenue_file=None) -> DataError | None:
         )
         _state()[UPLOAD_ERROR] = unreadable
         return unreadable
-    finally:
-        progress.empty()
+    _forget_files(accounts_file, revenue_file)
+    shared = datastore.share(new)  # the same content already in memory: that copy, and `new` is dropped
+    del new
+    latest = shared.data.latest_month
+    if latest is not None:  # the first figures now, inside the progress box, so the Overview opens at once
+        progress.show("figures")
+        shared.metrics(str(latest))
+        progress.show("deciding")
+        shared.decisions(str(latest), Policy.default().model_dump_json())
     names = " + ".join(n for n in (accounts_name, revenue_name) if n) or "uploaded data"
-    activate(dataclasses.replace(new, name=f"Upload: {names}"))
+    activate(shared, name=f"Upload: {names}")
+    datastore.give_back_memory()  # the reader's reply (the pickled data) and the unpickling's scratch
+    seconds = time.monotonic() - progress.start
+    log.info("upload used in %.2f s: %s", seconds, progress.durations())  # steps and times only, never data
+    _state()[UPLOAD_DONE] = _state().get(UPLOAD_DONE, 0) + 1
+    _state()[UPLOAD_NOTE] = f"The upload is in use: read, checked and its company figures computed in {seconds:.1f} s."
+    progress.done(f"Loaded in {seconds:.1f} s")
     return None
+
+
+def upload_count() -> int:
+    """How many uploads this session has made active (the Data page keys its uploaders by it, so they are
+    empty again after one: their files have been read and dropped)."""
+    return int(_state().get(UPLOAD_DONE, 0))
+
+
+def _forget_files(*files: Any) -> None:
+    """Drop the uploaded files' bytes from Streamlit's upload store once read. Streamlit keeps them until
+    the session shuts down, and a session it drops after a disconnect is never shut down: the bytes (seller
+    data, 300 MB for the revenue CSV) would stay in the server's memory for good."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    remove = getattr(ctx.uploaded_file_mgr, "remove_file", None)  # the in-memory store's (Streamlit's default)
+    for file in files:
+        file_id = getattr(file, "file_id", None)
+        if file_id and remove is not None:
+            try:
+                remove(ctx.session_id, file_id)
+            except Exception:  # noqa: BLE001 - only memory is at stake: never fail an upload over it
+                log.warning("could not drop an uploaded file from the upload store", exc_info=True)
 
 
 def _upload_bytes(file: Any) -> bytes | bytearray | memoryview:
@@ -224,13 +370,18 @@ def upload_error() -> DataError | None:
 
 
 def metrics() -> Metrics:
-    ds = dataset()
-    return metrics_for(ds.fingerprint, as_of(), ds)
+    """The company figures of the active data as of the chosen month: computed once per content and month,
+    shared by every session with the same data (a spinner says so while they are computed)."""
+    shared, month = _shared(), str(as_of())
+    if shared.has_metrics(month):
+        return shared.metrics(month)
+    with st.spinner(f"Computing the company figures as of {month}…"):
+        return shared.metrics(month)
 
 
 def baseline_decisions() -> pd.DataFrame:
-    ds = dataset()
-    return baseline_decisions_for(ds.fingerprint, as_of(), ds)
+    """The decision under the published policy (computed once per content and month)."""
+    return decisions_under(Policy.default())
 
 
 # -- the scenario --------------------------------------------------------------------------------
@@ -301,22 +452,24 @@ def scenario_decisions() -> pd.DataFrame:
 
 
 def decisions_under(policy: Policy) -> pd.DataFrame:
-    """The decision under any policy, cached per dataset content, month and policy."""
-    ds = dataset()
-    return decisions_under_for(ds.fingerprint, as_of(), policy.model_dump_json(), ds)
+    """The decision under any policy, cached with the data per month and policy (the Edit and Compare tabs
+    share one run of `decide`)."""
+    metrics()  # with its spinner if the month's figures are not there yet
+    return _shared().decisions(str(as_of()), policy.model_dump_json())
+
+
+def derived(name: Any, policy: Policy, build: Callable[[], Any]) -> Any:
+    """``build()`` (a chart of the decision under ``policy``, say) made once per data, month, policy and ``name``
+    (which names the result and its options) and shared: revisiting a page rebuilds nothing. The result must not
+    be changed afterwards."""
+    return _shared().derived((name, str(as_of()), policy.model_dump_json()), build)
 
 
 def gates_under(policy: Policy) -> Gates:
-    """`gates` for ``policy``, cached under the policy with the published thresholds (they play no part)."""
-    ds = dataset()
-    return gates_under_for(ds.fingerprint, as_of(), _gates_key(policy), ds)
-
-
-def _gates_key(policy: Policy) -> str:
-    """The policy with the published thresholds, as JSON: what `gates` depends on, and nothing else."""
-    return Policy.from_dict(
-        {**policy.to_dict(), "categories": Policy.default().to_dict()["categories"]}
-    ).model_dump_json()
+    """`core.decide.gates` for ``policy`` (the part of a decision no threshold moves), kept with the data for
+    the last policy apart from its thresholds: a curve, a target search or a threshold move reuses it."""
+    metrics()  # with its spinner if the month's figures are not there yet
+    return _shared().gates(str(as_of()), policy)
 
 
 def status_total(policy: Policy, status: str = "qualified") -> int:
@@ -514,29 +667,29 @@ HISTORY_EAGER_COMPANIES = 5_000
 
 
 def decisions_at(month: str, policy: Policy) -> pd.DataFrame:
-    """The decision at another as-of month under ``policy``: the metrics cached by (fingerprint, month)."""
-    ds = dataset()
-    return decisions_under_for(ds.fingerprint, str(month), policy.model_dump_json(), ds)
+    """The decision at another as-of month under ``policy``, kept with the data like the current month's."""
+    return _shared().decisions(str(month), policy.model_dump_json())
 
 
-@st.cache_data(max_entries=48, ttl="1h", show_spinner=False)
-def history_metrics_for(fingerprint: str, month: str, _dataset: Dataset) -> Metrics:
-    """A month's figures for the history chart, for data small enough to keep every month (its own cache,
-    so the history does not push the current month out of `metrics_for`'s)."""
-    return compute_metrics(_dataset, month)
-
-
-@st.cache_data(max_entries=4096, ttl="1h", show_spinner=False)
-def month_counts_for(fingerprint: str, month: str, policy_json: str, keep_metrics: bool, _dataset: Dataset) -> dict:
-    """Qualified / review / not qualified at ``month`` under a policy (by its JSON)."""
+def _month_counts(month: str, policy: Policy, keep_metrics: bool) -> dict:
+    """Qualified / review / not qualified at ``month`` under ``policy``, kept with the data (counts only; the
+    month's figures too where the data is small enough to keep every month's, see HISTORY_EAGER_COMPANIES)."""
     from core.explain import status_counts
 
-    metrics = history_metrics_for(fingerprint, month, _dataset) if keep_metrics else compute_metrics(_dataset, month)
-    return status_counts(decide(metrics, Policy.model_validate_json(policy_json)))
+    shared = _shared()
+
+    def month_metrics() -> Metrics:
+        return compute_metrics(shared.data, month)
+
+    def counts() -> dict:
+        figures = shared.derived(("history metrics", month), month_metrics) if keep_metrics else month_metrics()
+        return status_counts(decide(figures, policy))
+
+    return shared.derived(("history counts", month, policy.model_dump_json()), counts)
 
 
 def history_is_eager() -> bool:
-    return int(dataset().accounts["nip"].nunique()) <= HISTORY_EAGER_COMPANIES
+    return dataset().company_count <= HISTORY_EAGER_COMPANIES
 
 
 def qualifier_history(policy: Policy, on_month=None) -> pd.DataFrame:
@@ -552,6 +705,6 @@ def qualifier_history(policy: Policy, on_month=None) -> pd.DataFrame:
     for i, m in enumerate(months):
         if on_month is not None:
             on_month(i, len(months))
-        counts = month_counts_for(ds.fingerprint, str(m), policy.model_dump_json(), eager, ds)
+        counts = _month_counts(str(m), policy, eager)
         rows.append({"month": str(m), **counts, "complete": m in complete})
     return pd.DataFrame(rows, columns=["month", "qualified", "review", "not_qualified", "complete"])

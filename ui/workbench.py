@@ -513,6 +513,7 @@ def flips_table(a: tuple[pd.DataFrame, Policy, str], b: tuple[pd.DataFrame, Poli
         "flips",
         key=key,
         downloads=False,
+        order="largest main-category revenue first",
         # What flipped comes right after the company: in the Edit tab's narrow column the rest scrolls.
         columns=[
             "change",
