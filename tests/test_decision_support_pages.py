@@ -20,9 +20,11 @@ def metrics():
     return compute_metrics(load_dataset(state.SAMPLE_DIR / "accounts.csv", state.SAMPLE_DIR / "revenue.csv"))
 
 
-def whatif() -> AppTest:
+def whatif(tab: str = "Curves and targets") -> AppTest:
+    """The What-if page with ``tab`` open (a tab's content runs only while it is open)."""
     at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
     at.run()
+    at.session_state["whatif_tab"] = tab
     at.switch_page(WHATIF).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -91,7 +93,7 @@ def test_program_wide_scale_applies_exactly(metrics):
 
 
 def test_program_view_and_summary():
-    at = whatif()
+    at = whatif("Program")
     at.slider(key="w:scale").set_value(110).run()
     assert not at.exception
     codes = [plain(c.value) for c in at.code]
@@ -102,20 +104,22 @@ def test_program_view_and_summary():
 
 
 def test_works_on_an_uploaded_dataset(tmp_path):
-    """A small upload: the curve and the target run on it, not on the sample."""
+    """A small upload through the Data page: the curve and the target run on it, not on the sample."""
+    from test_app_pages import upload
+
     from core.sample import write_sample
 
     write_sample(tmp_path, companies=300, seed=7)
     ds = load_dataset(tmp_path / "accounts.csv", tmp_path / "revenue.csv")
     at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
     at.run()
-    state_ds = ds
-    at.session_state[state.DATASET] = state_ds
-    at.session_state[state.AS_OF] = str(ds.latest_month)
+    at.switch_page("app_pages/data.py").run()
+    files = [(name, (tmp_path / name).read_bytes(), "text/csv") for name in ("accounts.csv", "revenue.csv")]
+    upload(at, files[0], files[1])
+    at.session_state["whatif_tab"] = "Curves and targets"
     at.switch_page(WHATIF).run()
     assert not at.exception, [e.value for e in at.exception]
-    m = compute_metrics(ds)
-    d = decide(m, Policy.default())
+    d = decide(compute_metrics(ds), Policy.default())
     assert count(at, "Qualified in Automotive now") == int(
         ((d["status"] == "qualified") & (d["main_category"] == "Automotive")).sum()
     )
