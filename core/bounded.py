@@ -47,6 +47,9 @@ from typing import Any
 
 from core.dataset import DataError, Dataset, Problem
 
+from .formatting import count as _count
+from .formatting import number as _number
+
 log = logging.getLogger(__name__)
 
 _ROOT = str(Path(__file__).resolve().parent.parent)  # the folder holding the `core` package
@@ -256,7 +259,7 @@ def _refusal(name: str, message: str) -> DataError:
 
 def _time_message(budget: Budget) -> str:
     return (
-        f"reading the file took longer than the limit of {budget.seconds:,.0f} seconds for an upload, so it "
+        f"reading the file took longer than the limit of {_count(budget.seconds)} seconds for an upload, so it "
         "was stopped; check that the file holds only the expected columns and rows (a spreadsheet whose "
         "sheet is marked as far larger than its data does this), or split it"
     )
@@ -264,7 +267,7 @@ def _time_message(budget: Budget) -> str:
 
 def _memory_message(budget: Budget) -> str:
     return (
-        f"reading the file needs more memory than the limit of {budget.memory_mb / 1024:,.1f} GB for an "
+        f"reading the file needs more memory than the limit of {_number(budget.memory_mb / 1024, 1)} GB for an "
         "upload, so it was stopped; check that the file holds only the expected columns and rows, or split it"
     )
 

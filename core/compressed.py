@@ -17,6 +17,8 @@ import io
 import zipfile
 import zlib
 
+from .formatting import count as _count
+
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 _CHUNK = 2**22
@@ -49,7 +51,7 @@ def is_zipped_table(data: bytes, name: str) -> bool:
 
 
 def _too_big(max_bytes: int) -> Refused:
-    return Refused(f"unpacked, the file is larger than the limit of {max_bytes / 2**20:,.0f} MB")
+    return Refused(f"unpacked, the file is larger than the limit of {_count(max_bytes / 2**20)} MB")
 
 
 def gunzip(data: bytes, max_bytes: int) -> bytes:
@@ -92,7 +94,7 @@ def unzip(data: bytes, max_bytes: int) -> bytes:
     if len(entries) > 1:
         listing = ", ".join(e.filename for e in entries[:5]) + (", …" if len(entries) > 5 else "")
         raise Refused(
-            f"the zip holds {len(entries):,} files ({listing}); a zip must hold one table: zip each file on its "
+            f"the zip holds {_count(len(entries))} files ({listing}); a zip must hold one table: zip each file on its "
             "own, or upload the files themselves"
         )
     entry = entries[0]
@@ -100,8 +102,8 @@ def unzip(data: bytes, max_bytes: int) -> bytes:
         raise Refused("the zip is password-protected; upload it without a password")
     if entry.file_size > max_bytes:
         raise Refused(
-            f"the file in the zip declares {entry.file_size / 2**20:,.0f} MB unpacked, more than the limit of "
-            f"{max_bytes / 2**20:,.0f} MB"
+            f"the file in the zip declares {_count(entry.file_size / 2**20)} MB unpacked, more than the limit of "
+            f"{_count(max_bytes / 2**20)} MB"
         )
     parts: list[bytes] = []
     total = 0

@@ -35,6 +35,8 @@ from core.metrics import to_grosze
 from core.nip import clean_nip, nip_check_digit, valid_nips
 from core.policy import POLISH_QUALITY_NAMES, Policy
 
+from .formatting import count as _count
+
 # The default limits, sized for the real program's data (issue 10): 1,000,000 accounts with 24 months of revenue
 # in several categories is about 50 M revenue rows, read from Parquet (the fast path holds a row in about 40
 # bytes). MAX_BYTES bounds each file as uploaded and, for a .csv.gz or .zip, as unpacked: the 8 M-row revenue
@@ -219,7 +221,7 @@ def _receive(source: Any, name: str, max_bytes: int, problems: _Problems) -> _In
 
 
 def _read_bytes(source: Any, max_bytes: int) -> bytes:
-    too_big = _Unreadable(f"the file is larger than the limit of {max_bytes / 2**20:,.0f} MB")
+    too_big = _Unreadable(f"the file is larger than the limit of {_count(max_bytes / 2**20)} MB")
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     elif isinstance(source, (str, os.PathLike)):
@@ -290,13 +292,13 @@ def _read(
 
 
 def _too_many_rows(max_rows: int) -> _Unreadable:
-    return _Unreadable(f"more than {max_rows:,} data rows, the limit; split the file or raise max_rows")
+    return _Unreadable(f"more than {_count(max_rows)} data rows, the limit; split the file or raise max_rows")
 
 
 def _too_many_columns(count: int, at_least: bool = False) -> _Unreadable:
     return _Unreadable(
-        f"the header has {count:,}{' or more' if at_least else ''} columns, more than the limit of "
-        f"{MAX_COLUMNS:,}: is it the right file, and does it use one separator?"
+        f"the header has {_count(count)}{' or more' if at_least else ''} columns, more than the limit of "
+        f"{_count(MAX_COLUMNS)}: is it the right file, and does it use one separator?"
     )
 
 
@@ -410,8 +412,8 @@ def _check_parquet_size(parquet: Any, columns: list[str], max_bytes: int) -> Non
     if total > max_bytes:
         biggest = max(columns, key=sizes.__getitem__)
         raise _Unreadable(
-            f"the columns we read take {total / 2**20:,.0f} MB uncompressed (column {_excerpt(biggest)}: "
-            f"{sizes[biggest] / 2**20:,.0f} MB), more than the limit of {max_bytes / 2**20:,.0f} MB"
+            f"the columns we read take {_count(total / 2**20)} MB uncompressed (column {_excerpt(biggest)}: "
+            f"{_count(sizes[biggest] / 2**20)} MB), more than the limit of {_count(max_bytes / 2**20)} MB"
         )
 
 
@@ -434,8 +436,8 @@ def _check_text_size(table: Any, max_bytes: int) -> None:
     if total > max_bytes:
         biggest = max(sizes, key=sizes.__getitem__)
         raise _Unreadable(
-            f"the text columns would take {total / 2**20:,.0f} MB once read (column {_excerpt(biggest)}: "
-            f"{sizes[biggest] / 2**20:,.0f} MB), more than the limit of {max_bytes / 2**20:,.0f} MB"
+            f"the text columns would take {_count(total / 2**20)} MB once read (column {_excerpt(biggest)}: "
+            f"{_count(sizes[biggest] / 2**20)} MB), more than the limit of {_count(max_bytes / 2**20)} MB"
         )
 
 
@@ -454,8 +456,8 @@ def _check_dictionary_size(table: Any, max_bytes: int) -> None:
     if total > max_bytes:
         biggest = max(sizes, key=sizes.__getitem__)
         raise _Unreadable(
-            f"the text columns' distinct values take {total / 2**20:,.0f} MB (column {_excerpt(biggest)}: "
-            f"{sizes[biggest] / 2**20:,.0f} MB), more than the limit of {max_bytes / 2**20:,.0f} MB"
+            f"the text columns' distinct values take {_count(total / 2**20)} MB (column {_excerpt(biggest)}: "
+            f"{_count(sizes[biggest] / 2**20)} MB), more than the limit of {_count(max_bytes / 2**20)} MB"
         )
 
 
@@ -492,7 +494,7 @@ def _xlsx_table(
         if ours(p.row, p.column):
             problems.add(file, p.row, header[p.column] if p.column < len(header) else None, p.value, p.message)
     if sheet.unlisted:
-        problems.add(file, None, None, None, f"… and {sheet.unlisted:,} more cells that can't be read")
+        problems.add(file, None, None, None, f"… and {_count(sheet.unlisted)} more cells that can't be read")
     for first_row, first_col, last_row, last_col in sheet.merged:
         single = (first_row, first_col) == (last_row, last_col)
         if single or last_row < sheet.numbers[0] or first_row > sheet.numbers[-1]:
@@ -1008,7 +1010,7 @@ def _revenue_columns(policy: Policy) -> dict[str, _Column]:
             _number(
                 0,
                 MAX_REVENUE,
-                too_high=f"implausible: more than {MAX_REVENUE:,} PLN in one row, "
+                too_high=f"implausible: more than {_count(MAX_REVENUE)} PLN in one row, "
                 "the upper bound we accept; a typo or the wrong unit?",
             )
         ),
@@ -1165,6 +1167,8 @@ class _Problems:
         for p in ordered[MAX_PROBLEMS:]:
             self.unlisted[p.file] += 1
         summary = [
-            Problem(f, None, None, None, f"… and {n:,} more problems not listed") for f, n in self.unlisted.items() if n
+            Problem(f, None, None, None, f"… and {_count(n)} more problems not listed")
+            for f, n in self.unlisted.items()
+            if n
         ]
         raise DataError(ordered[:MAX_PROBLEMS] + summary)

@@ -34,6 +34,8 @@ from xml.parsers import expat
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
+from .formatting import count as _count
+
 # Limits. Each is far above what a real accounts or revenue sheet needs, and low enough that the worst file
 # within them is read in seconds and well under 1 GB of memory.
 MAX_COLUMNS = 500  # per table: ours have 12 and 4 columns, so this leaves room for a user's own columns
@@ -148,7 +150,7 @@ def _check_entry_count(data: bytes) -> None:
     if end != -1 and end + 22 <= len(data):
         count = struct.unpack_from("<H", data, end + 10)[0]
         if count != 0xFFFF and count > MAX_PARTS:
-            raise XlsxError(f"not a workbook Excel writes: the zip has {count:,} entries")
+            raise XlsxError(f"not a workbook Excel writes: the zip has {_count(count)} entries")
 
 
 # -- the workbook: parts, sheets, shared strings, styles ------------------------------------------------
@@ -156,7 +158,7 @@ def _check_entry_count(data: bytes) -> None:
 
 def _too_many_elements(where: str, in_sheet: bool = False) -> XlsxError:
     return XlsxError(
-        f"{where} has more than {MAX_ELEMENTS:,} XML elements, more than this tool reads from Excel "
+        f"{where} has more than {_count(MAX_ELEMENTS)} XML elements, more than this tool reads from Excel "
         "(about 550,000 rows of 4 columns): save a large table as CSV, or delete empty formatted cells",
         in_sheet=in_sheet,
     )
@@ -194,7 +196,7 @@ class _Book:
         self.archive = archive
         infos = archive.infolist()
         if len(infos) > MAX_PARTS:
-            raise XlsxError(f"not a workbook Excel writes: the zip has {len(infos):,} entries")
+            raise XlsxError(f"not a workbook Excel writes: the zip has {_count(len(infos))} entries")
         self.parts = {info.filename.lower(): info for info in infos}  # OPC part names ignore case
         main = self._main_part()
         self.sheets: list[tuple[str, str, str]] = []  # (name, state, relationship id)
@@ -210,7 +212,7 @@ class _Book:
             raise XlsxError(f"the workbook is damaged: part {path} is missing; open it in Excel and save it again")
         where = "the sheet" if sheet else posixpath.basename(path)
         too_large = XlsxError(
-            f"{where} is too large: it unpacks to more than {limit / 2**20:,.0f} MB "
+            f"{where} is too large: it unpacks to more than {_count(limit / 2**20)} MB "
             "(a zip bomb, or a table far larger than this tool reads)",
             in_sheet=sheet is not None,
         )
@@ -335,7 +337,7 @@ class _Book:
         pieces: list[str] = []
         collecting = in_phonetic = False  # inside a <t>; inside an <rPh> (a phonetic guide, not shown in the cell)
         too_many = XlsxError(
-            f"the workbook has more than {MAX_SHARED_STRINGS:,} shared strings (distinct texts), "
+            f"the workbook has more than {_count(MAX_SHARED_STRINGS)} shared strings (distinct texts), "
             "more than this tool reads"
         )
 
@@ -487,7 +489,7 @@ class _SheetReader:
                     col += 1
                 if col >= EXCEL_COLUMNS:
                     raise XlsxError(
-                        f"row {row_number:,} has a cell past Excel's last column (XFD): the file is "
+                        f"row {_count(row_number)} has a cell past Excel's last column (XFD): the file is "
                         "damaged or was not written for Excel",
                         in_sheet=True,
                         row=row_number,
@@ -501,14 +503,14 @@ class _SheetReader:
                 number = int(given) if given else row_number + 1
                 if number <= row_number:
                     raise XlsxError(
-                        f"the workbook is damaged: row {number:,} comes after row {row_number:,}; "
+                        f"the workbook is damaged: row {_count(number)} comes after row {_count(row_number)}; "
                         "open it in Excel and save it again",
                         in_sheet=True,
                         row=number,
                     )
                 if number > EXCEL_ROWS:
                     raise XlsxError(
-                        f"row {number:,} is past Excel's last row ({EXCEL_ROWS:,}): the file is damaged "
+                        f"row {_count(number)} is past Excel's last row ({_count(EXCEL_ROWS)}): the file is damaged "
                         "or was not written for Excel",
                         in_sheet=True,
                         row=number,
@@ -585,13 +587,14 @@ class _SheetReader:
                 filled += 1
                 if filled > MAX_CELLS:
                     raise XlsxError(
-                        f"the sheet has more than {MAX_CELLS:,} filled cells, more than this tool reads", in_sheet=True
+                        f"the sheet has more than {_count(MAX_CELLS)} filled cells, more than this tool reads",
+                        in_sheet=True,
                     )
             elif name == "row":
                 if cells:
                     if len(numbers) > max_rows:  # the header and max_rows data rows are allowed
                         raise XlsxError(
-                            f"more than {max_rows:,} data rows, the limit; split the file or raise max_rows",
+                            f"more than {_count(max_rows)} data rows, the limit; split the file or raise max_rows",
                             in_sheet=True,
                         )
                     numbers.append(row_number)
