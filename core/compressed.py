@@ -18,6 +18,7 @@ import zipfile
 import zlib
 
 from .formatting import count as _count
+from .formatting import number as _decimal
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -51,7 +52,7 @@ def is_zipped_table(data: bytes, name: str) -> bool:
 
 
 def _too_big(max_bytes: int) -> Refused:
-    return Refused(f"unpacked, the file is larger than the limit of {_count(max_bytes / 2**20)} MB")
+    return Refused(f"unpacked, the file is larger than the limit of {_decimal(max_bytes / 2**20, 0)} MB")
 
 
 def gunzip(data: bytes, max_bytes: int) -> bytes:
@@ -102,8 +103,8 @@ def unzip(data: bytes, max_bytes: int) -> bytes:
         raise Refused("the zip is password-protected; upload it without a password")
     if entry.file_size > max_bytes:
         raise Refused(
-            f"the file in the zip declares {_count(entry.file_size / 2**20)} MB unpacked, more than the limit of "
-            f"{_count(max_bytes / 2**20)} MB"
+            f"the file in the zip declares {_decimal(entry.file_size / 2**20, 0)} MB unpacked, more than the limit of "
+            f"{_decimal(max_bytes / 2**20, 0)} MB"
         )
     parts: list[bytes] = []
     total = 0

@@ -36,6 +36,7 @@ from core.nip import clean_nip, nip_check_digit, valid_nips
 from core.policy import POLISH_QUALITY_NAMES, Policy
 
 from .formatting import count as _count
+from .formatting import number as _decimal
 
 # The default limits, sized for the real program's data (issue 10): 1,000,000 accounts with 24 months of revenue
 # in several categories is about 50 M revenue rows, read from Parquet (the fast path holds a row in about 40
@@ -221,7 +222,7 @@ def _receive(source: Any, name: str, max_bytes: int, problems: _Problems) -> _In
 
 
 def _read_bytes(source: Any, max_bytes: int) -> bytes:
-    too_big = _Unreadable(f"the file is larger than the limit of {_count(max_bytes / 2**20)} MB")
+    too_big = _Unreadable(f"the file is larger than the limit of {_decimal(max_bytes / 2**20, 0)} MB")
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     elif isinstance(source, (str, os.PathLike)):
@@ -412,8 +413,8 @@ def _check_parquet_size(parquet: Any, columns: list[str], max_bytes: int) -> Non
     if total > max_bytes:
         biggest = max(columns, key=sizes.__getitem__)
         raise _Unreadable(
-            f"the columns we read take {_count(total / 2**20)} MB uncompressed (column {_excerpt(biggest)}: "
-            f"{_count(sizes[biggest] / 2**20)} MB), more than the limit of {_count(max_bytes / 2**20)} MB"
+            f"the columns we read take {_decimal(total / 2**20, 0)} MB uncompressed (column {_excerpt(biggest)}: "
+            f"{_decimal(sizes[biggest] / 2**20, 0)} MB), more than the limit of {_decimal(max_bytes / 2**20, 0)} MB"
         )
 
 
@@ -436,8 +437,8 @@ def _check_text_size(table: Any, max_bytes: int) -> None:
     if total > max_bytes:
         biggest = max(sizes, key=sizes.__getitem__)
         raise _Unreadable(
-            f"the text columns would take {_count(total / 2**20)} MB once read (column {_excerpt(biggest)}: "
-            f"{_count(sizes[biggest] / 2**20)} MB), more than the limit of {_count(max_bytes / 2**20)} MB"
+            f"the text columns would take {_decimal(total / 2**20, 0)} MB once read (column {_excerpt(biggest)}: "
+            f"{_decimal(sizes[biggest] / 2**20, 0)} MB), more than the limit of {_decimal(max_bytes / 2**20, 0)} MB"
         )
 
 
@@ -456,8 +457,8 @@ def _check_dictionary_size(table: Any, max_bytes: int) -> None:
     if total > max_bytes:
         biggest = max(sizes, key=sizes.__getitem__)
         raise _Unreadable(
-            f"the text columns' distinct values take {_count(total / 2**20)} MB (column {_excerpt(biggest)}: "
-            f"{_count(sizes[biggest] / 2**20)} MB), more than the limit of {_count(max_bytes / 2**20)} MB"
+            f"the text columns' distinct values take {_decimal(total / 2**20, 0)} MB (column {_excerpt(biggest)}: "
+            f"{_decimal(sizes[biggest] / 2**20, 0)} MB), more than the limit of {_decimal(max_bytes / 2**20, 0)} MB"
         )
 
 

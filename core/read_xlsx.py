@@ -35,6 +35,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelt
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
 from .formatting import count as _count
+from .formatting import number as _decimal
 
 # Limits. Each is far above what a real accounts or revenue sheet needs, and low enough that the worst file
 # within them is read in seconds and well under 1 GB of memory.
@@ -212,7 +213,7 @@ class _Book:
             raise XlsxError(f"the workbook is damaged: part {path} is missing; open it in Excel and save it again")
         where = "the sheet" if sheet else posixpath.basename(path)
         too_large = XlsxError(
-            f"{where} is too large: it unpacks to more than {_count(limit / 2**20)} MB "
+            f"{where} is too large: it unpacks to more than {_decimal(limit / 2**20, 0)} MB "
             "(a zip bomb, or a table far larger than this tool reads)",
             in_sheet=sheet is not None,
         )

@@ -125,7 +125,7 @@ def test_a_reader_that_eats_memory_is_stopped_and_this_process_stays_flat(upload
             on_wait=on_wait,
             loader="test_bounded:eat_memory",
         )
-    assert refusal(error.value).startswith("reading the file needs more memory than the limit of 1.0 GB")
+    assert refusal(error.value).startswith("reading the file needs more memory than the limit of 1,0 GB")
     assert error.value.problems[0].file == "a.csv"
     assert rss_mb() - before < 100
     assert_no_reader_left(seen)

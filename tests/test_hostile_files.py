@@ -162,7 +162,7 @@ def test_parquet_account_id_stored_as_the_pandas_index_is_read_as_a_column():
 def test_implausible_revenue_is_refused(amount):
     found = problems(ACCOUNTS, REVENUE.replace(",100\n", f",{amount}\n"))
     p = one(found, "", file="revenue.csv", row=2, column="revenue")
-    assert "number" in p.message or f"{loading.MAX_REVENUE:,.0f}" in p.message
+    assert "number" in p.message or count(loading.MAX_REVENUE) in p.message
 
 
 def test_revenue_at_the_upper_bound_is_read():

@@ -71,6 +71,17 @@ def test_every_figure_is_bounded_at_200000_companies(small, big):
             company_monthly(dataset, nip), metrics.current_window, metrics.previous_window
         ),
         "company_categories": charts.company_categories(company_categories(metrics, Policy.default(), nip)),
+        "qualifiers_by_month": charts.qualifiers_by_month(
+            pd.DataFrame(
+                {
+                    "month": [str(m) for m in pd.period_range("2023-01", periods=48, freq="M")],
+                    "qualified": range(48),
+                    "review": range(48),
+                    "complete": [True] * 48,
+                }
+            ),
+            "2026-12",
+        ),
     }
     every = {
         name
@@ -120,3 +131,27 @@ def test_a_short_table_is_shown_whole_without_a_caption():
     at = AppTest.from_function(_big_table, args=(20,), default_timeout=60).run()
     [shown] = [d.value for d in at.dataframe]
     assert len(shown) == 20 and not at.caption
+
+
+def test_the_decision_support_figures_are_bounded():
+    """A threshold curve of 20,000 steps sends the MAX_STEPS around the current value; the program view has a
+    row per category whatever the number of companies."""
+    import numpy as np
+
+    from ui import target_charts
+
+    n = 20_000
+    starts = np.arange(n, dtype=float) * 100 + 800_000
+    steps = pd.DataFrame(
+        {
+            "threshold": starts,
+            "qualified": np.arange(n)[::-1] + 5,
+            "revenue_share": np.linspace(0.9, 0.1, n),
+            "up_to": starts + 99.99,
+            "leaves_above": [f"Company {i}" for i in range(n)],
+            "leaves_nip": ["5260250274"] * n,
+        }
+    )
+    fig = target_charts.threshold_curve(steps, "company", "Fashion", baseline=3_200_000, current=1_500_000)
+    assert sum(len(t.x) for t in fig.data) <= 2 * (target_charts.MAX_STEPS + 1)
+    assert size(fig) <= OTHER_FIGURE_BYTES * 4

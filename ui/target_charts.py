@@ -18,7 +18,7 @@ from ui.charts import (
     _money_axis,
 )
 
-MAX_STEPS = 1_500  # a curve sends at most this many steps to the browser, those around the current value
+MAX_STEPS = 600  # a curve sends at most this many steps to the browser, those around the current value
 
 
 def drawn_steps(steps: pd.DataFrame, current: float) -> tuple[pd.DataFrame, bool]:
@@ -35,30 +35,24 @@ def threshold_curve(steps: pd.DataFrame, kind: str, category: str, *, baseline: 
     """Qualified companies (left axis) and their share of the category's revenue (right axis) as the threshold
     moves: the exact step function, with the baseline's and the scenario's values marked."""
     shown, _ = drawn_steps(steps, current)
-    # Each step drawn from its first value to its last; the hover names who drops out just above it.
-    x = np.column_stack([shown["threshold"], shown["up_to"]]).ravel()
-    y = np.repeat(shown["qualified"].to_numpy(), 2)
-    share = np.repeat(shown["revenue_share"].to_numpy(), 2)
-    leaves = np.repeat(shown["leaves_above"].fillna("").astype(str).to_numpy(), 2)
+    # One point per step at its first value, drawn as a step ('hv': across, then down), and one more at the
+    # last step's end; the hover names who drops out just above the step.
+    x = np.append(shown["threshold"].to_numpy(), shown["up_to"].iloc[-1])
+    y = np.append(shown["qualified"].to_numpy(), shown["qualified"].iloc[-1])
+    share = np.append(shown["revenue_share"].to_numpy(), shown["revenue_share"].iloc[-1])
+    leaves = shown["leaves_above"].fillna("").astype(str).to_numpy()
     hover = [
         f"{pln(a)} … {pln(b)}: {count(q)} qualify" + (f"<br>above it, {name} drops out" if name else "")
-        for a, b, q, name in zip(
-            np.repeat(shown["threshold"].to_numpy(), 2),
-            np.repeat(shown["up_to"].to_numpy(), 2),
-            y,
-            leaves,
-            strict=True,
-        )
+        for a, b, q, name in zip(shown["threshold"], shown["up_to"], shown["qualified"], leaves, strict=True)
     ]
-    # Company names are user data: the hover shows them as text (plotly escapes nothing in hovertemplate,
-    # so the names go through `text` with no template markup of ours around them).
+    hover.append(hover[-1])
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
             x=x,
             y=y,
             mode="lines",
-            line=dict(color=THRESHOLD_COLORS[kind], width=3),
+            line=dict(color=THRESHOLD_COLORS[kind], width=3, shape="hv"),
             name="Qualified companies",
             hovertext=[_plain(h) for h in hover],
             hoverinfo="text",
@@ -69,7 +63,7 @@ def threshold_curve(steps: pd.DataFrame, kind: str, category: str, *, baseline: 
             x=x,
             y=share * 100,
             mode="lines",
-            line=dict(color=SCENARIO_COLOR, width=2, dash="dot"),
+            line=dict(color=SCENARIO_COLOR, width=2, dash="dot", shape="hv"),
             name="Their share of the category's revenue",
             yaxis="y2",
             hoverinfo="skip",
