@@ -195,7 +195,11 @@ def flips(
     ra, rb, sa, sb = row_a[changed], row_b[changed], sa[changed], sb[changed]
 
     # Identity columns from b, or from a for a company b lacks.
+    every_b = bool((rb >= 0).all())  # decisions of the same metrics: b has every company, read it alone
+
     def pick(column: str) -> np.ndarray:
+        if every_b:
+            return _take(b[column], rb)
         return np.where(rb >= 0, _take(b[column], rb), _take(a[column], ra))
 
     labels = np.array([*STATUSES, "absent"], dtype=object)
