@@ -41,6 +41,8 @@ sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
+from core.explain import PROGRAM_NAME  # noqa: E402 - the Overview's heading
+
 # The browser tests' Chromium and its flags (tests/conftest.py): one definition of how Chromium runs here.
 _spec = importlib.util.spec_from_file_location("browser_setup", ROOT / "tests" / "conftest.py")
 assert _spec is not None and _spec.loader is not None
@@ -143,7 +145,8 @@ def nav(page: Page, title: str) -> None:
 
 def go(page: Page, title: str) -> None:
     nav(page, title)
-    expect(page.locator('[data-testid="stMainBlockContainer"] h1').first).to_contain_text(title, timeout=WAIT_MS)
+    heading = PROGRAM_NAME if title == "Overview" else title  # the Overview opens with the program's name
+    expect(page.locator('[data-testid="stMainBlockContainer"] h1').first).to_contain_text(heading, timeout=WAIT_MS)
     wait_ready(page)
 
 
@@ -187,7 +190,7 @@ def upload(page: Page, accounts: Path, revenue: Path, companies: int) -> dict[st
     loaded = time.perf_counter()
     nav(page, "Overview")
     # The Overview's own counts: its title, and a count only it shows (the Data page has a company count too).
-    expect(page.locator('[data-testid="stMainBlockContainer"] h1').first).to_contain_text("Overview", timeout=WAIT_MS)
+    expect(page.locator('[data-testid="stMainBlockContainer"] h1').first).to_contain_text(PROGRAM_NAME, timeout=WAIT_MS)
     expect(metric(page, "Qualified")).to_have_text(re.compile(r"\d"), timeout=WAIT_MS)
     while number(page, "Companies (NIPs)") != companies:
         page.wait_for_timeout(20)
