@@ -151,7 +151,10 @@ def go(page: Page, title: str) -> None:
 
 
 def metric(page: Page, label: str):
-    exact = page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(f"^\\s*{re.escape(label)}\\s*$"))
+    # After a status's icon, a Material Symbols ligature such as 'check_circle' in the page's text.
+    exact = page.locator(
+        '[data-testid="stMetricLabel"]', has_text=re.compile(f"^\\s*(?:[a-z_]+\\s+)?{re.escape(label)}\\s*$")
+    )
     return page.locator('[data-testid="stMetric"]').filter(has=exact).locator('[data-testid="stMetricValue"]').first
 
 
