@@ -35,7 +35,7 @@ from core.program import program_view, summary
 from core.targets import alternatives, candidates, curve, curve_of, scale_target, target, target_of
 
 RUNS = 20
-SHOWN_FLIPS = 50  # ui/workbench.py's SHOWN_FLIPS (not imported: that module needs Streamlit)
+SHOWN_FLIPS = 30  # ui/workbench.py's SHOWN_FLIPS (not imported: that module needs Streamlit)
 
 
 def timed(fn) -> tuple[float, float]:

@@ -485,7 +485,7 @@ def compare() -> None:
     flips_table((decisions[a], policies[a], a), (decisions[b], policies[b], b), key="wb_flips")
 
 
-SHOWN_FLIPS = 50  # rows (with their sentence) a page shows; the download has every change
+SHOWN_FLIPS = 30  # rows (with their sentence) a page shows; the download has every change
 
 
 def flips_table(a: tuple[pd.DataFrame, Policy, str], b: tuple[pd.DataFrame, Policy, str], *, key: str) -> None:
