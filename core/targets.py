@@ -156,7 +156,7 @@ def curve(
     threshold: the step's lowest value (PLN); up_to: its highest (PLN; the domain's top for the last step);
     qualified: companies qualifying in the category anywhere on the step; revenue_share: their share of the
     category's revenue over C; leaves_above: the company (name) that drops out just above ``up_to`` (the
-    first of them, alphabetically by row, where several have the same revenue), leaves_nip its NIP.
+    first of them in the companies' order, where several have the same revenue), leaves_nip its NIP.
     """
     return curve_of(candidates(metrics, policy, category, kind, g), metrics)
 
