@@ -11,7 +11,7 @@ from core.asof import as_of_warnings, short_warning
 from core.comparison import flips
 from core.policy import Policy
 from ui import charts, components, state
-from ui.workbench import flips_table
+from ui.workbench import SHOWN_FLIPS, flips_table
 
 PICKER_KEY = "as_of_select"
 
@@ -60,7 +60,7 @@ def change_since_last_month(decisions: pd.DataFrame, policy: Policy, scenario: s
         st.caption(f"No revenue before {months[0]} in the data: no month before to compare with.")
         return
     earlier = state.decisions_at(before, policy)
-    changed = flips(earlier, decisions, policy, policy, limit=0)  # the counts: no sentence needed
+    changed = flips(earlier, decisions, policy, policy, limit=SHOWN_FLIPS)  # once: the counts and the table
     entered = int((changed["change"] == "enters").sum())
     left = int((changed["change"] == "leaves").sum())
     a, b = st.columns(2)
@@ -76,7 +76,7 @@ def change_since_last_month(decisions: pd.DataFrame, policy: Policy, scenario: s
             "so part of this change may come from missing data rather than from the sellers."
         )
     if not changed.empty:
-        flips_table((earlier, policy, before), (decisions, policy, as_of), key="since_last_month")
+        flips_table((earlier, policy, before), (decisions, policy, as_of), key="since_last_month", flipped=changed)
 
 
 def history(policy: Policy) -> None:

@@ -488,12 +488,20 @@ def compare() -> None:
 SHOWN_FLIPS = 30  # rows (with their sentence) a page shows; the download has every change
 
 
-def flips_table(a: tuple[pd.DataFrame, Policy, str], b: tuple[pd.DataFrame, Policy, str], *, key: str) -> None:
+def flips_table(
+    a: tuple[pd.DataFrame, Policy, str],
+    b: tuple[pd.DataFrame, Policy, str],
+    *,
+    key: str,
+    flipped: pd.DataFrame | None = None,
+) -> None:
     """Who changes status between two scenarios (each given as decisions, policy and name), with the criterion
     that flipped and its figures (`core.comparison.flips`): the SHOWN_FLIPS with the largest revenue on the
-    page, every one in the download (built when clicked), under the scenarios' own names."""
+    page, every one in the download (built when clicked), under the scenarios' own names. ``flipped`` is
+    `flips(…, limit=SHOWN_FLIPS)` of the two when the caller has it already."""
     (decisions_a, policy_a, name_a), (decisions_b, policy_b, name_b) = a, b
-    flipped = flips(decisions_a, decisions_b, policy_a, policy_b, limit=SHOWN_FLIPS)
+    if flipped is None:
+        flipped = flips(decisions_a, decisions_b, policy_a, policy_b, limit=SHOWN_FLIPS)
     if flipped.empty:
         st.info("No company changes status under this scenario.")
         return
