@@ -179,10 +179,15 @@ def gates_key(policy: Policy) -> str:
     return Policy.from_dict({**policy.to_dict(), "categories": published}).model_dump_json()
 
 
+def threshold_pln(policy: Policy) -> dict[str, np.ndarray]:
+    """Each kind's thresholds per category (published order) in PLN, as the policy holds them."""
+    kinds = ("company", "conditional", "brand")
+    return {k: np.array([getattr(policy.categories[c], k) for c in CATEGORIES], float) for k in kinds}
+
+
 def threshold_grosze(policy: Policy) -> dict[str, np.ndarray]:
     """Each kind's thresholds per category (published order) in whole grosze."""
-    thresholds = policy.thresholds_frame()
-    return {kind: to_grosze(thresholds[kind].to_numpy(float)) for kind in ("company", "conditional", "brand")}
+    return {kind: to_grosze(values) for kind, values in threshold_pln(policy).items()}
 
 
 def revenue_paths(

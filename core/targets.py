@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .decide import Gates, gates, revenue_paths, threshold_grosze
+from .decide import Gates, gates, revenue_paths, threshold_grosze, threshold_pln
 from .metrics import Metrics, first_per_group, to_grosze
 from .parameters import THRESHOLD_KINDS, THRESHOLD_MAX, canonical_key
 from .policy import CATEGORIES, Policy
@@ -354,11 +354,7 @@ class ScaleTarget:
 
 def scaled_count(metrics: Metrics, policy: Policy, factor: float, g: Gates | None = None) -> int:
     """Qualified companies in all with every threshold multiplied by ``factor`` (as `Policy.scaled` does)."""
-    return _scaled_count(metrics, _threshold_pln(policy), factor, g if g is not None else gates(metrics, policy))
-
-
-def _threshold_pln(policy: Policy) -> dict[str, np.ndarray]:
-    return {k: np.array([getattr(policy.categories[c], k) for c in CATEGORIES], float) for k in THRESHOLD_KINDS}
+    return _scaled_count(metrics, threshold_pln(policy), factor, g if g is not None else gates(metrics, policy))
 
 
 def _scaled_count(metrics: Metrics, pln: dict[str, np.ndarray], factor: float, g: Gates) -> int:
@@ -368,7 +364,7 @@ def _scaled_count(metrics: Metrics, pln: dict[str, np.ndarray], factor: float, g
 
 
 def max_factor(policy: Policy) -> float:
-    largest = max(float(v.max()) for v in _threshold_pln(policy).values())
+    largest = max(float(v.max()) for v in threshold_pln(policy).values())
     return math.inf if largest <= 0 else math.floor(THRESHOLD_MAX / largest * SCALE_RESOLUTION) / SCALE_RESOLUTION
 
 
@@ -396,7 +392,7 @@ def scale_target(metrics: Metrics, policy: Policy, count: int, g: Gates | None =
         crit = np.maximum(crit, per_company)
     crit = np.sort(crit[g.eligible & (crit > -np.inf)])[::-1]  # -inf: no path at any factor
 
-    pln = _threshold_pln(policy)
+    pln = threshold_pln(policy)
 
     def count_at(factor: float) -> int:
         return _scaled_count(metrics, pln, factor, g)
