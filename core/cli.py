@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .compact import CompactDataset, load_compact
 from .comparison import compare_scenarios
 from .dataset import DataError
 from .decide import decide
 from .explain import by_category, headline, path_counts, status_counts
 from .formatting import count, excerpt
-from .loading import load_dataset
 from .metrics import compute_metrics
 from .nip import clean_nip, format_nip, is_valid_nip
 from .parameters import THRESHOLD_KINDS
@@ -110,8 +110,13 @@ def _data_parser(sub, name: str, help_text: str, many: bool = False) -> argparse
 
 
 def _metrics(args: argparse.Namespace, policy: Policy):
-    dataset = load_dataset(args.accounts, args.revenue, policy)
-    return compute_metrics(dataset, args.as_of)
+    return compute_metrics(_dataset(args, policy), args.as_of)
+
+
+def _dataset(args: argparse.Namespace, policy: Policy) -> CompactDataset:
+    """The data in the form a dashboard session keeps (`core.compact`): at production size it is read in less
+    than half the time and memory of the full `Dataset`, and everything a command does works on it."""
+    return load_compact(args.accounts, args.revenue, policy)
 
 
 def _policy(args: argparse.Namespace) -> Policy:
@@ -137,7 +142,7 @@ def _report(args: argparse.Namespace) -> int:
             "(dashes, spaces and a leading PL are allowed)"
         )
     policy = Policy.load(args.policy) if args.policy else Policy.default()
-    dataset = load_dataset(args.accounts, args.revenue, policy)
+    dataset = _dataset(args, policy)
     metrics = compute_metrics(dataset, args.as_of)
     decisions = decide(metrics, policy)
     try:

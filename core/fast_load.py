@@ -31,7 +31,7 @@ import pyarrow.csv as pv
 
 from core import loading as L
 from core.dataset import REVENUE_COLUMNS, RevenueCodes
-from core.metrics import to_grosze
+from core.metrics import RevenueRows, to_grosze
 from core.policy import CATEGORIES, Policy
 
 _TEXT = pa.dictionary(pa.int32(), pa.string())
@@ -66,6 +66,27 @@ def read_revenue(
 ) -> tuple[pd.DataFrame, RevenueCodes]:
     """The finished revenue table (sorted by account, category and month, repeats summed, as
     ``_finish_revenue`` makes it) and where each row points, or ``Fallback``."""
+    rows = read_revenue_rows(data, accounts, policy, max_rows, max_bytes)
+    revenue = pd.DataFrame(
+        {
+            "account_id": pc.take(pa.array(accounts["account_id"], type=pa.string()), rows.account).to_pandas(),
+            "category": pc.take(pa.array(CATEGORIES, type=pa.string()), rows.category).to_pandas(),
+            "month": pd.arrays.PeriodArray(rows.month.astype(np.int64), dtype=pd.PeriodDtype("M")),
+            "revenue": rows.grosze / 100,
+        },
+        copy=False,
+    )[REVENUE_COLUMNS]
+    return revenue, RevenueCodes.of(accounts, revenue, rows.account, rows.category)
+
+
+def read_revenue_rows(
+    data: bytes, accounts: pd.DataFrame, policy: Policy, max_rows: int, max_bytes: int
+) -> RevenueRows:
+    """The revenue rows as numbers (`core.metrics.RevenueRows`: each row's position in ``accounts``, which the
+    loader sorts by account_id, category code, month ordinal, whole grosze), sorted by account, category name and
+    month with repeats summed, or ``Fallback``. No text column is built: this is all compute_metrics and a
+    dashboard session need (`core.compact`), and at 8 M rows the two text columns of the frame cost more than
+    everything else here."""
     specs = L._revenue_columns(policy)
     columns = _arrow_columns(data, frozenset(specs), specs, frozenset({"revenue"}), max_rows, max_bytes, False)
 
@@ -81,24 +102,13 @@ def read_revenue(
     row_category = np.array([published[c] for c in categories], dtype=np.int8)[codes]
 
     codes, months, _ = _distinct_values(columns.pop("month"), specs["month"])
-    row_month = np.asarray(months.array.asi8, dtype=np.int64)[codes]
+    row_month = np.asarray(months.array.asi8, dtype=np.int32)[codes]  # month ordinals: 2026 is about 680
 
     grosze = to_grosze(_amounts(columns.pop("revenue"), specs["revenue"]))
-    del codes
-    row_account, row_category, row_month, grosze = _sorted_and_summed(row_account, row_category, row_month, grosze)
-
-    revenue = pd.DataFrame(
-        {
-            "account_id": pc.take(account_ids, row_account).to_pandas(),
-            "category": pc.take(pa.array(CATEGORIES, type=pa.string()), row_category).to_pandas(),
-            "month": pd.arrays.PeriodArray(row_month, dtype=pd.PeriodDtype("M")),
-            "revenue": grosze / 100,
-        },
-        copy=False,
-    )[REVENUE_COLUMNS]
+    del codes, columns
     # Arrow keeps freed memory for reuse; the columns read are gone now, and what follows allocates with numpy.
     pa.default_memory_pool().release_unused()
-    return revenue, RevenueCodes.of(accounts, revenue, row_account, row_category)
+    return RevenueRows(*_sorted_and_summed(row_account, row_category, row_month, grosze))
 
 
 def _sorted_and_summed(

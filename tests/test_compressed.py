@@ -47,7 +47,6 @@ def plain():
 def assert_same_data(ds) -> None:
     expected = plain()
     pd.testing.assert_frame_equal(ds.revenue, expected.revenue, check_exact=True)
-    assert ds.fingerprint == expected.fingerprint
 
 
 def test_a_gzipped_csv_reads_like_the_csv():

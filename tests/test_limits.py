@@ -9,11 +9,14 @@ float. Each expected value below is the decimal one, compared with ``==``, never
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
 from builders import account, dataset, growing_seller, monthly, nip
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import Policy, PolicyError, compute_metrics, evaluate, load_dataset
 from core.dataset import Dataset
@@ -111,6 +114,34 @@ def test_revenue_rows_are_taken_to_the_grosz_half_to_even():
 def test_an_amount_is_taken_to_the_grosz_as_written(text, grosze):
     # Half a grosz goes to the even grosz, judged on the decimal as written, not on the float's binary value.
     assert to_grosze(np.array([float(text)]))[0] == grosze
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    amounts=st.lists(
+        st.one_of(
+            st.decimals(min_value=0, max_value=10**9, places=2),
+            st.decimals(min_value=0, max_value=10**12, places=3),
+            st.sampled_from([Decimal("1.015"), Decimal("2.675"), Decimal("0.005")]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    chunk=st.integers(1, 8),
+)
+def test_many_amounts_are_each_taken_to_the_grosz_as_written(amounts, chunk):
+    """Converted in chunks (core.metrics._CHUNK rows at a time, here a few), each amount still comes out as its
+    own decimal rounded half to even: a half grosz anywhere, in any chunk, is judged as written."""
+    import core.metrics
+
+    expected = [int((Decimal(str(float(a))) * 100).to_integral_value(ROUND_HALF_EVEN)) for a in amounts]
+    before = core.metrics._CHUNK
+    core.metrics._CHUNK = chunk
+    try:
+        got = to_grosze(np.array([float(a) for a in amounts]))
+    finally:
+        core.metrics._CHUNK = before
+    assert got.tolist() == expected
 
 
 # -- §4 revenue: conditional path (Fashion: conditional threshold 800,000 PLN) ----------------------------
