@@ -29,6 +29,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
+
+from core.bounded import READER_ENV  # noqa: E402
+
 FORMATS = {"csv": ("accounts.csv", "revenue.csv"), "csv.gz": ("accounts.csv.gz", "revenue.csv.gz")}
 FORMATS["parquet"] = ("accounts.parquet", "revenue.parquet")
 
@@ -73,9 +77,15 @@ print(json.dumps({"figures": done - start, "total": float(frame["rev_c"].sum()),
 """
 
 
-def child(code: str, *args: str) -> dict:
+def child(code: str, *args: str, env: dict[str, str] | None = None) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=3600
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=3600,
+        env={**os.environ, **(env or {})},
     )
     if out.returncode != 0:
         raise RuntimeError(f"child failed ({out.returncode}): {out.stderr[-2000:]}")
@@ -136,7 +146,7 @@ def report(folder: Path, formats: list[str], label: str, peak_target_mb: float |
         # single run of either can land in a busy second.
         ours_runs, duck_runs = [], []
         for _ in range(repeat):
-            ours_runs.append(child(_LOAD, accounts, revenue))
+            ours_runs.append(child(_LOAD, accounts, revenue, env=READER_ENV))  # as the upload reader runs
             if duckdb:
                 duck_runs.append(child(_DUCKDB, accounts, revenue, *months))
                 assert abs(duck_runs[-1]["total"] - ours_runs[-1]["total"]) < 1, (duck_runs[-1], ours_runs[-1])

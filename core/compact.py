@@ -158,8 +158,15 @@ def load_compact(
 
 
 def _distinct_months(month: np.ndarray) -> np.ndarray:
-    """The distinct month ordinals, ascending: a count over the few dozen months, not a sort of every row."""
+    """The distinct month ordinals, ascending: marks in a table of the span of months, not a sort of every row
+    (nor, for ordinals from 1970 on, an offset array of the rows: the month indexes the table itself)."""
     if not len(month):
         return np.zeros(0, dtype=np.int32)
-    first = int(month.min())
-    return (np.flatnonzero(np.bincount(month - first)) + first).astype(np.int32)
+    first, last = int(month.min()), int(month.max())
+    if first >= 0 and last < 1 << 20:
+        present = np.zeros(last + 1, dtype=bool)
+        present[month] = True
+        return np.flatnonzero(present).astype(np.int32)
+    present = np.zeros(last - first + 1, dtype=bool)
+    present[month - first] = True
+    return (np.flatnonzero(present) + first).astype(np.int32)

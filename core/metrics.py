@@ -158,9 +158,7 @@ def compute_metrics(dataset: Dataset | CompactDataset, as_of: str | pd.Period | 
     nips, company = _sorted_codes(accounts["nip"])
     n_comp = len(nips)
 
-    # One pass over the revenue rows: where each row falls (account, company, category, window, quarter).
     row_account, row_cat, amount = numbers.account, numbers.category, numbers.grosze
-    row_company = company.astype(np.int32)[row_account]  # 4 bytes a row: fewer than 2**31 companies
     # The sum of the amounts' magnitudes; revenue is never negative in a loaded dataset: then no |x| pass is needed.
     magnitude = (
         float(amount.sum(dtype=float))
@@ -169,13 +167,21 @@ def compute_metrics(dataset: Dataset | CompactDataset, as_of: str | pd.Period | 
     )
     if magnitude >= MAX_GROSZE:
         raise ValueError("the revenue adds up to more than 46 quadrillion PLN: too much to count in grosze")
+    # Each row's quarter over both windows (0..3: C, newest first; 4..7: P; 8: neither), one byte a row, looked up
+    # by month in a table of the few dozen months.
+    quarter = _quarters(numbers.month, as_of)
+    # A loaded dataset's rows come grouped by account and category, months in order: runs of rows alike in
+    # account, category and quarter are summed first, exactly (int64), in one pass — about 2 M runs for 8 M
+    # rows — and every sum below then goes over the runs. Rows in any other order are summed as rightly: they
+    # only make more, shorter runs.
+    starts = _run_starts(row_account, row_cat, quarter)
+    amount = np.add.reduceat(amount, starts) if len(starts) else amount[:0]
+    row_account, row_cat, quarter = row_account[starts], row_cat[starts], quarter[starts]
+    del starts
     amounts = _Amounts(amount, magnitude)
     del amount
     summed = amounts.sum
-    # Each row's quarter over both windows (0..3: C, newest first; 4..7: P; 8: neither), one byte a row, looked up
-    # by month in a table of the few dozen months: every sum below is then one pass over the rows, without
-    # masked copies, and no 8-byte array of the rows' offsets is built.
-    quarter = _quarters(numbers.month, as_of)
+    row_company = company.astype(np.int32)[row_account]  # 4 bytes a run: fewer than 2**31 companies
     in_c = quarter <= 3
 
     key = np.multiply(row_company, 3 * N_CAT, dtype=np.int64)  # (company, window, category); window 2: neither
@@ -397,6 +403,19 @@ def _resolve_as_of(dataset: Dataset | CompactDataset, as_of: str | pd.Period | N
 
 # A quarter's window, times the number of categories: the (company, window, category) key's middle part.
 _WINDOW_OF_QUARTER = (np.array([0, 0, 0, 0, 1, 1, 1, 1, 2]) * N_CAT).astype(np.int16)
+
+
+def _run_starts(*columns: np.ndarray) -> np.ndarray:
+    """Where each run of rows alike in every column begins (the first row always does)."""
+    n = len(columns[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    np.not_equal(columns[0][1:], columns[0][:-1], out=change[1:])
+    for column in columns[1:]:
+        change[1:] |= column[1:] != column[:-1]
+    return np.flatnonzero(change)
 
 
 def _quarters(month: np.ndarray, as_of: pd.Period) -> np.ndarray:

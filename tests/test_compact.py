@@ -101,3 +101,14 @@ def test_load_compact_reports_its_steps(tmp_path):
     compact = load_compact(accounts, revenue, progress=steps.append, accounts_name="a.csv", revenue_name="r.csv")
     assert steps == ["reading", "preparing"]
     assert compact.revenue_row_count == len(r)
+
+
+def test_distinct_months_either_side_of_1970():
+    """Month ordinals count from 1970-01 (0): the months before it are negative, and are found as well."""
+    from core.compact import _distinct_months
+
+    months = pd.PeriodIndex(["1969-12", "1970-01", "1969-12", "2026-10", "1970-01"], freq="M")
+    ordinals = months.asi8.astype(np.int32)
+    assert [pd.Period(ordinal=int(m), freq="M") for m in _distinct_months(ordinals)] == sorted(set(months))
+    assert _distinct_months(ordinals[1:2]).tolist() == [0]
+    assert _distinct_months(ordinals[3:4]).tolist() == [ordinals[3]]
