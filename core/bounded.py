@@ -13,8 +13,8 @@ by `load_dataset` in a separate process that:
   all set before it receives the upload;
 - is killed by the parent when its wall-clock time is up, or when the caller's ``on_wait`` callback
   raises (the dashboard's script is stopped: the user reloaded, navigated away or closed the tab);
-- receives the upload's bytes and sends back the validated ``Dataset`` (pickled) through a socket
-  pair: nothing touches the disk.
+- receives the upload's bytes and sends back the validated data (pickled, its arrays out of band) through a
+  socket pair: nothing touches the disk.
 
 At most ``Budget.parallel`` loads run at once (the others wait their turn), so several hostile
 uploads together stay within ``parallel × memory``. Whatever goes wrong comes back as a
@@ -176,8 +176,10 @@ def _take_child() -> _Child:
     return child
 
 
-# A message from the child that names the step it is at (a result is a pickle, which never starts so).
+# A message from the child that names the step it is at.
 _STEP = b"step:"
+# The message announcing the result: the sizes of its out-of-band buffers follow the prefix (see _send_result).
+_RESULT = b"result:"
 
 
 def _run_child(
@@ -201,8 +203,8 @@ def _run_child(
                     if on_progress is not None:
                         on_progress(message[len(_STEP) :].decode("utf-8", "replace"))
                     continue
-                if message is not None:
-                    return _result(pickle.loads(message), name, budget)
+                if message is not None and message.startswith(_RESULT):
+                    return _result(_receive_result(conn, message), name, budget)
                 try:
                     process.wait(timeout=5)  # it closed the socket: it is on its way out
                 except subprocess.TimeoutExpired:
@@ -312,7 +314,7 @@ def _limit_self(budget: Budget) -> None:
 def _child_main(fd: int) -> None:
     """Serve one request on the socket ``fd``: say "ready" once the loader is imported, then read a header
     (budget, loader, sys.path, names) and the files' bytes, and answer ("ok", Dataset) | ("problems",
-    [Problem]) | ("memory", None) | ("error", type name)."""
+    [Problem]) | ("memory", None) | ("error", type name), sent by ``_send_result``."""
     import core.compact  # noqa: F401 - the dashboard's loader, imported while idle
     import core.loading  # noqa: F401 - the default loader, imported while idle
 
@@ -343,9 +345,31 @@ def _child_main(fd: int) -> None:
         )
         outcome = ("error", type(exc).__name__)
     del accounts, revenue
-    try:
-        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-    except MemoryError:
-        data = pickle.dumps(("memory", None))
-    conn.send_bytes(data)
+    _send_result(conn, outcome)
     conn.close()
+
+
+def _send_result(conn: Connection, outcome: tuple) -> None:
+    """The outcome, pickled with its arrays out of band (protocol 5): the announcement with the buffers' sizes,
+    the pickle, then each array's memory as it is. A dataset of 150,000 companies is 150 MB of arrays; copying
+    them into one pickle and out of it again cost 0.15–0.2 s more than sending them."""
+    buffers: list[pickle.PickleBuffer] = []
+    try:
+        data = pickle.dumps(outcome, protocol=5, buffer_callback=buffers.append)
+        views = [b.raw() for b in buffers]
+    except MemoryError:
+        data, views = pickle.dumps(("memory", None)), []
+    conn.send_bytes(_RESULT + ",".join(str(v.nbytes) for v in views).encode())
+    conn.send_bytes(data)
+    for view in views:
+        conn.send_bytes(view)
+
+
+def _receive_result(conn: Connection, announcement: bytes) -> tuple:
+    """What ``_send_result`` sent, each array received straight into its own writable buffer."""
+    sizes = [int(n) for n in announcement[len(_RESULT) :].split(b",") if n]
+    data = conn.recv_bytes()
+    buffers = [bytearray(n) for n in sizes]
+    for buffer in buffers:
+        conn.recv_bytes_into(buffer)
+    return pickle.loads(data, buffers=buffers)

@@ -78,6 +78,26 @@ def crash(*args, **kwargs):
     os._exit(3)
 
 
+def test_the_dashboard_s_compact_data_comes_back_whole_and_writable(upload):
+    """The compact form's arrays travel out of band (pickle protocol 5): each arrives in its own buffer, equal
+    to the in-process result and writable like any array (not a view of immutable bytes)."""
+    import numpy as np
+
+    from core.compact import load_compact
+
+    accounts, revenue = upload
+    names = {"accounts_name": "a.csv", "revenue_name": "r.csv"}
+    bounded = load_dataset_bounded(accounts, revenue, **names, budget=SMALL, loader="core.compact:load_compact")
+    direct = load_compact(accounts, revenue, **names)
+    assert bounded.fingerprint == direct.fingerprint and bounded.name == direct.name
+    pd.testing.assert_frame_equal(bounded.accounts, direct.accounts)
+    for field in ("account", "category", "month", "grosze"):
+        got = getattr(bounded.rows, field)
+        np.testing.assert_array_equal(got, getattr(direct.rows, field))
+        assert got.flags.writeable
+    np.testing.assert_array_equal(bounded.starts, direct.starts)
+
+
 def sleep_long(*args, **kwargs):
     time.sleep(60)
 
