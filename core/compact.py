@@ -66,8 +66,8 @@ class CompactDataset:
             month=(rows.month if order is None else rows.month[order]).astype(np.int32, copy=False),
             grosze=rows.grosze if order is None else rows.grosze[order],
         )
-        starts = np.zeros(len(accounts) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows.account, minlength=len(accounts)), out=starts[1:])
+        # Where each account's rows start: a binary search per account in the sorted rows (no per-row count).
+        starts = np.searchsorted(rows.account, np.arange(len(accounts) + 1, dtype=np.int32)).astype(np.int64)
         return cls(
             accounts=accounts,
             rows=rows,
