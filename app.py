@@ -6,8 +6,10 @@ import uuid
 import streamlit as st
 
 from ui import month, state
+from ui.upload_spool import keep_uploads_in_memory
 
 log = logging.getLogger("dashboard")
+keep_uploads_in_memory()  # before any upload reaches the server: none is spooled to disk
 
 st.set_page_config(page_title="Diamond Partners Explorer", layout="wide", page_icon="💎")
 
