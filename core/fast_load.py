@@ -9,7 +9,7 @@ nothing else is needed to check them. See benchmarks/bench_load.py for the figur
 
 How: every column we use is read as a dictionary (distinct values + one code per row). The distinct values — a
 few dozen categories and months, one per account or NIP — go through the very parsers of the row-by-row path
-(core.loading), so a value means the same on both paths. The revenue amounts, one per row, are cast by Arrow
+(core.column_parsers), so a value means the same on both paths. The revenue amounts, one per row, are cast by Arrow
 and bounded by the same parser. Rows are then codes: repeats of (account, category, month) are found on int64
 keys and summed only when there are some, and the codes go with the Dataset for compute_metrics.
 
@@ -29,10 +29,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 
-from core import loading as L
+from core.column_parsers import REQUIRED, Column, account_columns, clean, revenue_columns
 from core.dataset import REVENUE_COLUMNS, RevenueCodes
+from core.loading import check_accounts, finish_accounts
 from core.metrics import RevenueRows, to_grosze
 from core.policy import CATEGORIES, Policy
+from core.problems import Problems
+from core.raw_tables import (
+    CONTROL,
+    CONTROL_BYTES,
+    HEADER_BYTES,
+    SNIFF_CHARS,
+    Unreadable,
+    column_key,
+    csv_header,
+    csv_separator,
+    parquet_arrow,
+    text_encoding,
+)
 
 _TEXT = pa.dictionary(pa.int32(), pa.string())
 
@@ -49,16 +63,16 @@ class FastTables:
 
 
 def read_accounts(data: bytes, file: str, policy: Policy, max_rows: int, max_bytes: int) -> pd.DataFrame:
-    """The finished accounts table (as ``_finish_accounts`` makes it), or ``Fallback``."""
-    specs = L._account_columns(policy)
+    """The finished accounts table (as ``finish_accounts`` makes it), or ``Fallback``."""
+    specs = account_columns(policy)
     columns = _arrow_columns(data, frozenset(specs), specs, frozenset(), max_rows, max_bytes)
     rows = len(next(iter(columns.values())))
     frame = pd.DataFrame({name: _column_values(columns.get(name), spec, rows) for name, spec in specs.items()})
-    problems = L._Problems()
-    L._check_accounts(frame.set_axis(np.arange(2, rows + 2)), file, problems)  # duplicates, two main accounts
+    problems = Problems()
+    check_accounts(frame.set_axis(np.arange(2, rows + 2)), file, problems)  # duplicates, two main accounts
     if problems.found:
         raise Fallback
-    return L._finish_accounts(frame)
+    return finish_accounts(frame)
 
 
 def read_revenue(
@@ -87,7 +101,7 @@ def read_revenue_rows(
     month with repeats summed, or ``Fallback``. No text column is built: this is all compute_metrics and a
     dashboard session need (`core.compact`), and at 8 M rows the two text columns of the frame cost more than
     everything else here."""
-    specs = L._revenue_columns(policy)
+    specs = revenue_columns(policy)
     columns = _arrow_columns(data, frozenset(specs), specs, frozenset({"revenue"}), max_rows, max_bytes, False)
 
     codes, ids, _ = _distinct_values(columns.pop("account_id"), specs["account_id"])
@@ -145,7 +159,7 @@ def _sorted_and_summed(
 def _arrow_columns(
     data: bytes,
     wanted: frozenset[str],
-    specs: dict[str, L._Column],
+    specs: dict[str, Column],
     numbers: frozenset[str],
     max_rows: int,
     max_bytes: int,
@@ -156,15 +170,15 @@ def _arrow_columns(
     text will be written out row by row (accounts), so a Parquet file's text is bounded as written out."""
     if data.startswith(b"PAR1"):
         try:
-            table, names = L._parquet_arrow(data, max_rows, wanted, max_bytes, written_out)
-        except L._Unreadable:
+            table, names = parquet_arrow(data, max_rows, wanted, max_bytes, written_out)
+        except Unreadable:
             raise Fallback from None
-        keys = [L._column_key(n) for n in names]
-        columns = {L._column_key(n): table.column(n) for n in table.column_names}
+        keys = [column_key(n) for n in names]
+        columns = {column_key(n): table.column(n) for n in table.column_names}
     else:
         keys, columns = _csv_columns(data, wanted, numbers, max_rows)
     for name, spec in specs.items():
-        if keys.count(name) > 1 or (name not in keys and spec.default is L._REQUIRED):
+        if keys.count(name) > 1 or (name not in keys and spec.default is REQUIRED):
             raise Fallback
     rows = len(next(iter(columns.values())))
     if not 0 < rows <= max_rows:
@@ -178,17 +192,17 @@ def _csv_columns(
     """A CSV file's header keys and the columns we use, read by Arrow. The header, encoding and separator are
     found by the row-by-row path's own functions; what they would refuse, or blank lines above the header, or
     UTF-16, falls back."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or L._CONTROL_BYTES.search(data, 0, L._SNIFF_CHARS):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or CONTROL_BYTES.search(data, 0, SNIFF_CHARS):
         raise Fallback
     try:
-        encoding = L._text_encoding(data)
-        head = data[: L._HEADER_BYTES].decode(encoding, errors="ignore")
-        skipped, header = L._header(head, complete=len(data) <= L._HEADER_BYTES)
-    except L._Unreadable:
+        encoding = text_encoding(data)
+        head = data[:HEADER_BYTES].decode(encoding, errors="ignore")
+        skipped, header = csv_header(head, complete=len(data) <= HEADER_BYTES)
+    except Unreadable:
         raise Fallback from None
-    if skipped or L._CONTROL.search(head, 0, L._SNIFF_CHARS) or encoding not in ("utf-8", "utf-8-sig", "cp1250"):
+    if skipped or CONTROL.search(head, 0, SNIFF_CHARS) or encoding not in ("utf-8", "utf-8-sig", "cp1250"):
         raise Fallback
-    keys = [L._column_key(h) for h in header]
+    keys = [column_key(h) for h in header]
     names = [f"c{i}" for i in range(len(keys))]
     use = [i for i, key in enumerate(keys) if key in wanted]
     if not use:
@@ -199,7 +213,7 @@ def _csv_columns(
             read_options=pv.ReadOptions(
                 column_names=names, skip_rows=1, encoding="utf8" if encoding.startswith("utf-8") else encoding
             ),
-            parse_options=pv.ParseOptions(delimiter=L._separator(head), quote_char='"', double_quote=True),
+            parse_options=pv.ParseOptions(delimiter=csv_separator(head), quote_char='"', double_quote=True),
             convert_options=pv.ConvertOptions(
                 include_columns=[names[i] for i in use],
                 column_types={names[i]: pa.string() if keys[i] in numbers else _TEXT for i in use},
@@ -214,7 +228,7 @@ def _csv_columns(
     return keys, {keys[i]: table.column(names[i]) for i in use}
 
 
-def _distinct_values(column: pa.ChunkedArray, spec: L._Column) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+def _distinct_values(column: pa.ChunkedArray, spec: Column) -> tuple[np.ndarray, pd.Series, np.ndarray]:
     """Each row's code, the distinct values parsed by the row-by-row path's parser (NaN where blank), and which
     rows are blank. A value the parser refuses, or a blank where the column is required: ``Fallback``."""
     try:
@@ -230,7 +244,7 @@ def _distinct_values(column: pa.ChunkedArray, spec: L._Column) -> tuple[np.ndarr
         distinct = pd.Series(dictionary.to_pylist(), dtype=object)
     else:
         distinct = dictionary.to_pandas()
-    cleaned = L._clean(distinct.reset_index(drop=True))
+    cleaned = clean(distinct.reset_index(drop=True))
     blank = cleaned.isna().to_numpy()
     values, errors = spec.parse(cleaned[~blank] if blank.any() else cleaned)
     if len(errors):
@@ -238,14 +252,14 @@ def _distinct_values(column: pa.ChunkedArray, spec: L._Column) -> tuple[np.ndarr
     row_blank = codes < 0
     if blank.any():
         row_blank |= blank[np.maximum(codes, 0)]
-    if row_blank.any() and spec.default is L._REQUIRED:
+    if row_blank.any() and spec.default is REQUIRED:
         raise Fallback
     return codes, values.reindex(cleaned.index), row_blank
 
 
-def _column_values(column: pa.ChunkedArray | None, spec: L._Column, rows: int) -> pd.Series:
+def _column_values(column: pa.ChunkedArray | None, spec: Column, rows: int) -> pd.Series:
     """One accounts column, parsed, blanks given the column's default (None: left empty, as the row-by-row
-    path leaves them for ``_finish_accounts``)."""
+    path leaves them for ``finish_accounts``)."""
     if column is None:
         if spec.default is None:  # as the row-by-row path's missing cells: empty, of no type yet
             return pd.Series(np.nan, index=range(rows), dtype=object)
@@ -259,7 +273,7 @@ def _column_values(column: pa.ChunkedArray | None, spec: L._Column, rows: int) -
     return out
 
 
-def _amounts(column: pa.ChunkedArray, spec: L._Column) -> np.ndarray:
+def _amounts(column: pa.ChunkedArray, spec: Column) -> np.ndarray:
     """The revenue amounts as float64. Text is cast by Arrow, a decimal comma first made a point when the
     column has no point at all (so no comma can be a thousands separator); Arrow's number syntax is narrower
     than the row-by-row path's (no spaces, no thousands separators), so what it refuses falls back. The bounds
