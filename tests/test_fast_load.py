@@ -46,7 +46,6 @@ def both_paths(accounts: bytes, revenue: bytes, monkeypatch, **kw):
     fast, compact = read(load_dataset), read(load_compact)
     with monkeypatch.context() as m:
         m.setattr(loading, "_load_fast", lambda *a, **k: None)
-        m.setattr(loading, "read_rows_fast", lambda *a, **k: None)
         slow = read(load_dataset)
     return fast, (compact, slow)
 
