@@ -3,6 +3,8 @@ name; beside the per-category chart come what the program is, one generated sent
 (`core.explain.headline`) and the counts, so that the chart is whole above the fold at 1280×720
 (tests/test_browser.py measures it)."""
 
+import functools
+
 import streamlit as st
 
 from core.explain import PROGRAM_NAME, PROGRAM_SENTENCE, by_category, funnel, headline, path_counts, status_counts
@@ -17,11 +19,14 @@ scope = "under the published thresholds" if state.is_baseline() else "under the 
 for warning in month.warnings():  # also in the sidebar; here, above the counts, because they depend on it
     st.warning(warning, icon=":material/warning:")
 counts, paths = status_counts(decisions), path_counts(decisions)
+# The sentence counts the reasons of every company (a split of 150,000 texts, 130 ms): made once per data, month,
+# policy and scope, like the figures below, so that a revisit only sends the page again.
+sentence = state.derived(("headline", scope), policy, lambda: headline(decisions, scope))
 
 chart, side = st.columns(2, gap="medium")
 with side:
     st.write(PROGRAM_SENTENCE)
-    st.markdown(f"**{headline(decisions, scope)}**")  # our own sentence: numbers and our words, no user text
+    st.markdown(f"**{sentence}**")  # our own sentence: numbers and our words, no user text
     cols = st.columns(3)
     cols[0].metric(components.STATUS_MD["qualified"], components.count_text(counts["qualified"]))
     cols[1].metric(
@@ -79,13 +84,26 @@ distribution = state.derived("distribution", policy, lambda: charts.revenue_dist
 st.plotly_chart(distribution, key="chart_distribution")
 
 st.subheader("Per category")
-components.table(by_category(decisions), "companies per category", key="by_category")
+components.table(
+    state.derived("by category", policy, lambda: by_category(decisions)), "companies per category", key="by_category"
+)
 
-with st.expander("All companies and their decision"):
-    view = components.decisions_view(decisions).sort_values(
-        "main_category_revenue", ascending=False, na_position="last", kind="stable"
+
+with st.expander("All companies and their decision"):  # drawn (and sent) whether open or not
+    # The rows the table shows are kept (40 ms to make at 150,000 companies), not the whole view (13 MB a policy);
+    # the downloads make it when clicked. Streamlit keeps their function until the session ends, even after its
+    # tab closed: it holds only the view's columns, not the page's data (figures, decisions, revenue rows).
+    whole = functools.partial(components.decisions_by_revenue, decisions[components.VIEW_COLUMNS])
+    shown = state.derived("decisions shown", policy, lambda: whole().head(components.TABLE_LIMIT))
+    components.table(
+        shown,
+        "decisions",
+        key="decisions",
+        max_rows=12,
+        order="largest main-category revenue first",
+        total=len(decisions),
+        whole=whole,
     )
-    components.table(view, "decisions", key="decisions", max_rows=12, order="largest main-category revenue first")
 
 month.change_since_last_month(decisions, policy, state.scenario_name())
 month.history(policy)

@@ -24,6 +24,13 @@ edit, targets, program, library, side_by_side = st.tabs(
 
 with edit:
     left, results = st.columns([5, 6], gap="large")
+    # The results are written first (they still show in the right column): after a move of a control the server
+    # sends the results chart, and the browser draws it, before the thirty-odd controls on the left are sent
+    # and redrawn. Drawing the controls changes nothing the results read: every control writes to the scenario
+    # only through its callback, which runs before the page does.
+    with results:
+        if edit.open:
+            workbench.results()
     with left:
         controls.scale_slider()
         controls.reset_button()
@@ -40,10 +47,6 @@ with edit:
             controls.thresholds_editor()
         with other:
             controls.other_policy_controls()
-
-    with results:
-        if edit.open:
-            workbench.results()
 
 with targets:
     if targets.open:

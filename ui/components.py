@@ -272,40 +272,47 @@ def table(
     downloads: bool = True,
     limit: int = TABLE_LIMIT,
     order: str = "",
+    total: int | None = None,
+    whole: Callable[[], pd.DataFrame] | None = None,
 ) -> None:
     """A read-only table with the shared number formats (up to ``max_rows`` rows visible, then it
     scrolls), and CSV / Excel downloads of every column (``columns`` picks the ones shown). At most
     ``limit`` rows are shown — the first ones, so the caller sorts the frame first (``order`` says how, for
-    the caption) — and the downloads still hold every row."""
+    the caption) — and the downloads still hold every row. ``frame`` may be only the first rows of a longer
+    table: ``total`` is then its number of rows and ``whole`` builds it for the downloads (when clicked)."""
+    rows = len(frame) if total is None else total
     head = frame.iloc[:limit] if len(frame) > limit else frame
-    if len(frame) > limit:
+    if rows > limit:
         how = f", {order}" if order else ""
         st.caption(
-            f"Showing the first {count_text(limit)} of {count_text(len(frame))} rows{how}; the downloads hold them all."
+            f"Showing the first {count_text(limit)} of {count_text(rows)} rows{how}; the downloads hold them all."
         )
     shown = head[columns] if columns else head
     height = ROW_PX * (min(len(shown), max_rows) + 1) + 3
     dataframe(shown, column_config, height=height, key=f"table_{key or _slug(name)}")
     if downloads:
-        download_buttons(frame, name, key=key)
+        download_buttons(frame if whole is None else whole, name, key=key)
+
+
+# The columns of a decision frame people read first (`decisions_view`).
+VIEW_COLUMNS = [
+    "company_name",
+    "nip",
+    "main_category",
+    "main_category_revenue",
+    "total_revenue",
+    "growth",
+    "status",
+    "path",
+    "reasons",
+    "flags",
+    "gap",
+]
 
 
 def decisions_view(decisions: pd.DataFrame) -> pd.DataFrame:
     """The columns of a decision frame people read first: statuses with their icon, reasons and flags in words."""
-    columns = [
-        "company_name",
-        "nip",
-        "main_category",
-        "main_category_revenue",
-        "total_revenue",
-        "growth",
-        "status",
-        "path",
-        "reasons",
-        "flags",
-        "gap",
-    ]
-    out = decisions_for_people(decisions[columns])
+    out = decisions_for_people(decisions[VIEW_COLUMNS])
     # The name without the icon: this frame is also the download (the table adds the icon when it shows it).
     status = out["status"]
     if isinstance(status.dtype, pd.CategoricalDtype):  # decide's frames: rename the three categories, not 150,000 cells
@@ -313,6 +320,13 @@ def decisions_view(decisions: pd.DataFrame) -> pd.DataFrame:
     else:
         out["status"] = status.astype(str).map(lambda s: STATUS_LABELS.get(s, s))
     return out
+
+
+def decisions_by_revenue(decisions: pd.DataFrame) -> pd.DataFrame:
+    """`decisions_view`, the largest main-category revenue first (companies without revenue last)."""
+    return decisions_view(decisions).sort_values(
+        "main_category_revenue", ascending=False, na_position="last", kind="stable"
+    )
 
 
 def problems_table(error: DataError) -> None:

@@ -60,7 +60,10 @@ def change_since_last_month(decisions: pd.DataFrame, policy: Policy, scenario: s
         st.caption(f"No revenue before {months[0]} in the data: no month before to compare with.")
         return
     earlier = state.decisions_at(before, policy)
-    changed = flips(earlier, decisions, policy, policy, limit=SHOWN_FLIPS)  # once: the counts and the table
+    # Once per data, month and policy (both months' decisions are kept with the data): the counts and the table.
+    changed = state.derived(
+        ("flips since", before), policy, lambda: flips(earlier, decisions, policy, policy, limit=SHOWN_FLIPS)
+    )
     entered = int((changed["change"] == "enters").sum())
     left = int((changed["change"] == "leaves").sum())
     a, b = st.columns(2)
@@ -87,7 +90,7 @@ def history(policy: Policy) -> None:
     if not state.history_is_eager() and not asked:
         months = len(ds.months)
         st.caption(
-            f"With {components.count_text(ds.accounts['nip'].nunique())} companies each month takes a second or "
+            f"With {components.count_text(ds.company_count)} companies each month takes a second or "
             "two: the history is computed when you ask for it, then kept."
         )
         if st.button(f"Compute the history ({components.count_text(months)} months)", key="history_run"):
