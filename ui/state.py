@@ -667,8 +667,9 @@ HISTORY_EAGER_COMPANIES = 5_000
 
 
 def decisions_at(month: str, policy: Policy) -> pd.DataFrame:
-    """The decision at another as-of month under ``policy``, kept with the data like the current month's."""
-    return _shared().decisions(str(month), policy.model_dump_json())
+    """The decision at another as-of month under ``policy``, kept with the data like the current month's; that
+    month's company figures are not kept for it (a session holding the data so keeps one month's figures)."""
+    return _shared().decisions(str(month), policy.model_dump_json(), keep_figures=False)
 
 
 def _month_counts(month: str, policy: Policy, keep_metrics: bool) -> dict:
