@@ -146,6 +146,7 @@ def test_typed_parquet_reads_alike_on_both_paths(monkeypatch):
         (ACCOUNTS, REVENUE.replace("B2,Garden", "Z9,Garden")),  # an unknown account
         (ACCOUNTS, REVENUE.replace("A1,Garden,2024-01,7", ",Garden,2024-01,7")),  # a blank required cell
         (ACCOUNTS.replace("C3,", "A1,", 1), REVENUE),  # a duplicate account
+        (ACCOUNTS.replace("C3,,9512345600,1,super+,100,0,", "C3,,5260250274,1,super+,100,yes,"), REVENUE),  # 2 mains
         (ACCOUNTS, REVENUE + ",,,\n;;;\n"),  # empty rows at the end
         (ACCOUNTS, "\n\n" + REVENUE),  # blank lines above the header
         (ACCOUNTS, REVENUE.replace("revenue\n", "revenue,extra\n")),  # ragged rows
