@@ -8,6 +8,7 @@ import streamlit as st
 from core.explain import SHOWN_COLUMNS, checklist, checklist_export, gap_sentence, revenue_gaps
 from core.formatting import count
 from core.lookup import company_accounts, company_categories, company_monthly, find_companies
+from core.nip import format_nip
 from core.report import seller_report
 from ui import charts, components, lists, state
 
@@ -35,7 +36,7 @@ if query and matches.empty:
     st.warning("No company matches this search.")
 
 if not matches.empty:
-    labels = {i: f"{row.company_name} — NIP {row.nip}" for i, row in enumerate(matches.itertuples())}
+    labels = {i: f"{row.company_name} — NIP {format_nip(row.nip)}" for i, row in enumerate(matches.itertuples())}
     pick = st.selectbox(
         f"{count(len(matches))} match(es)", list(labels), format_func=labels.__getitem__, key="seller_pick"
     )
@@ -53,7 +54,7 @@ if not matches.empty:
         str(row["path"]) or "none",
         help="The first revenue path that holds: standard, conditional, brand.",
     )
-    c.metric("NIP", str(row["nip"]))
+    c.metric("NIP", format_nip(str(row["nip"])))
     d.metric(
         "Main category",
         "—" if pd.isna(row["main_category"]) else str(row["main_category"]),
