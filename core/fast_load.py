@@ -11,7 +11,9 @@ How: every column we use is read as a dictionary (distinct values + one code per
 few dozen categories and months, one per account or NIP — go through the very parsers of the row-by-row path
 (core.column_parsers), so a value means the same on both paths. The revenue amounts, one per row, are cast by Arrow
 and bounded by the same parser. Rows are then codes: repeats of (account, category, month) are found on int64
-keys and summed only when there are some, and the codes go with the Dataset for compute_metrics.
+keys and summed only when there are some. ``read_revenue_rows`` hands those numbers on as they are (the compact
+form a dashboard session and the CLI use: `core.compact.load_compact`); ``read_revenue`` also builds the
+normalised frame for ``load_dataset``, with the codes for compute_metrics.
 
 The fast path reports no problem itself: whatever it can't vouch for (a value that doesn't parse, a blank
 required cell, an unknown or doubled account, an unusual layout or encoding) raises ``Fallback``, and
