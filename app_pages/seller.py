@@ -36,7 +36,7 @@ if query and matches.empty:
     st.warning("No company matches this search.")
 
 if not matches.empty:
-    labels = {i: f"{row.company_name} — NIP {format_nip(row.nip)}" for i, row in enumerate(matches.itertuples())}
+    labels = {i: f"{row.company_name} — NIP {format_nip(str(row.nip))}" for i, row in enumerate(matches.itertuples())}
     pick = st.selectbox(
         f"{count(len(matches))} match(es)", list(labels), format_func=labels.__getitem__, key="seller_pick"
     )
