@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from starlette.datastructures import Headers
@@ -37,7 +38,9 @@ def receive(size: int):
         headers = Headers({"content-type": f"multipart/form-data; boundary={BOUNDARY}"})
         return (await MultiPartParser(headers, chunks()).parse())["file"]
 
-    return asyncio.run(parse())
+    # In a thread of its own: under the whole suite the main thread may already run an event loop (Playwright's).
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, parse()).result()
 
 
 @pytest.fixture
