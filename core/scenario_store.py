@@ -63,6 +63,11 @@ _MAX_DIFF_NODES = 5000
 
 SQLITE_BUSY_TIMEOUT_S = 10.0  # a second writer waits this long for the first instead of failing
 CONNECT_TIMEOUT_S = 5  # a server that does not answer fails the call after this, not after minutes
+# On PostgreSQL a statement that runs away, or waits on another connection's lock, must not hold a page's request
+# (and a connection of the pool) for ever: the server ends it after these, and the user reads that the library
+# is busy (SQLSTATE 57014 and 55P03 are in _PG_BUSY). Ours take milliseconds; a URL's own `options` win.
+STATEMENT_TIMEOUT_MS = 15_000
+LOCK_TIMEOUT_MS = 5_000
 _TICK = timedelta(microseconds=1)
 
 
@@ -398,8 +403,11 @@ def _make_engine(url: str, busy_timeout: float) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)  # created on first use
         return sa.create_engine(parsed, connect_args={"timeout": busy_timeout})
     connect_args: dict[str, Any] = {}
-    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
-        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    if parsed.get_backend_name() == "postgresql":
+        if "connect_timeout" not in parsed.query:
+            connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+        if "options" not in parsed.query:
+            connect_args["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}"
     return sa.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
 
 

@@ -508,6 +508,26 @@ def test_a_read_only_sqlite_file_refuses_changes(tmp_path):
         path.chmod(0o644)
 
 
+def test_postgresql_statements_and_lock_waits_are_bounded(postgres_url):
+    """A statement that runs away, or a wait on another connection's lock, is ended by the server (and reported as
+    a busy library), not left to hold a request: the store's connections carry both timeouts."""
+    store = ScenarioStore(postgres_url)
+    try:
+        with store.engine.connect() as conn:
+            shown = {
+                name: conn.exec_driver_sql(f"SHOW {name}").scalar() for name in ("statement_timeout", "lock_timeout")
+            }
+        assert shown == {"statement_timeout": "15s", "lock_timeout": "5s"}
+    finally:
+        store.dispose()
+    own = ScenarioStore(postgres_url + ("&" if "?" in postgres_url else "?") + "options=-c%20statement_timeout%3D1s")
+    try:
+        with own.engine.connect() as conn:  # a URL's own options win
+            assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "1s"
+    finally:
+        own.dispose()
+
+
 def test_a_read_only_postgresql_database_still_lists_but_refuses_changes(postgres_url):
     writable = ScenarioStore(postgres_url)
     kept = writable.save("Kept", "", DIFF_A, "ann")
