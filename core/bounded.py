@@ -3,7 +3,7 @@
 A file nobody has thought of yet can make any parser allocate without end or loop for an hour (a CSV
 header of a million empty columns, an .xlsx declaring a 17-billion-cell sheet, a Parquet dictionary
 bomb). Inside the dashboard's server process that takes every session down. So an upload is parsed
-by `load_dataset` in a separate process that:
+by `load_dataset` (the dashboard: `core.compact.load_compact`) in a separate process that:
 
 - is a fresh interpreter (``subprocess``: fork+exec, safe from the threaded server), kept ready in
   advance (one idle reader waits with the loader imported). Not ``multiprocessing``: its children re-run

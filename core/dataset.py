@@ -100,7 +100,9 @@ class Dataset:
 
     accounts: one row per account, columns ``ACCOUNT_COLUMNS``; nip is 10 digits, booleans are
     bool, sales_quality is the policy scale's spelling, shares are floats in [0, 1].
-    fingerprint: the key of shared caches, a hash of the content (content_fingerprint).
+    fingerprint: the key under which the dashboard shares loaded data: for data loaded from files or bytes, a
+    hash of the bytes received (core.loading.receive); for frames given directly, of their content
+    (content_fingerprint).
     revenue: one row per (account_id, category, month), repeats already summed; month is a
     ``Period[M]``, category the published spelling, revenue a float ≥ 0.
     """

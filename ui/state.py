@@ -2,9 +2,9 @@
 
 Everything a user uploads or sets lives in this server's memory only: it survives page switches,
 is never written to disk and never logged, and another browser session never sees it. An upload is
-kept in its compact form (`core.compact`) in a `ui.datastore.SharedData`, found by its content's
-fingerprint: a session holds it (a session-scoped resource, dropped when the session disconnects),
-sessions that upload the same content share one copy with its computed figures and decisions, and it
+kept in its compact form (`core.compact`) in a `ui.datastore.SharedData`, found by its fingerprint (a
+hash of the uploaded bytes): a session holds it (a session-scoped resource, dropped when the session
+disconnects), sessions that upload the same files share one copy with its computed figures and decisions, and it
 is freed when no session holds it. Session state keeps only the fingerprint, the name and the month.
 
 The scenario is kept as a plain policy dictionary (``Policy.to_dict()`` of the unscaled policy) plus a
