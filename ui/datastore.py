@@ -1,12 +1,12 @@
-"""Loaded data in the server's memory: one copy per content, shared by every session using it, and
+"""Loaded data in the server's memory: one copy per upload, shared by every session using it, and
 released when no session does.
 
 A dataset (`core.compact.CompactDataset`) lives in a `SharedData` with the results computed from it: the
 company figures per as-of month and the decisions per month and policy. Sessions hold it strongly (see
 `ui.state`: a session-scoped resource, which Streamlit drops when the session disconnects); this module's
 registry only holds it weakly, by fingerprint (a hash of the uploaded bytes), so two sessions that upload the
-same files share one copy, and a copy nobody holds is freed. The results live and die with their data: no cache outlives it
-(Streamlit's ``st.cache_data`` would keep seller figures for its ttl after every session has gone, and
+same files share one copy, and a copy nobody holds is freed. The results live and die with their data: no cache
+outlives it (Streamlit's ``st.cache_data`` would keep seller figures for its ttl after every session has gone, and
 hand each session a fresh unpickled copy on every rerun).
 
 No Streamlit here, so the sharing and the release are tested without a server (tests/test_datastore.py).
