@@ -21,7 +21,7 @@ import pandas as pd
 
 from .dataset import Dataset
 from .loading import MAX_BYTES, MAX_ROWS, read_received, read_rows_fast, receive
-from .metrics import RevenueRows, revenue_rows, sorted_accounts
+from .metrics import RevenueRows, month_slots, revenue_rows, sorted_accounts
 from .policy import CATEGORIES, Policy
 
 
@@ -158,15 +158,11 @@ def load_compact(
 
 
 def _distinct_months(month: np.ndarray) -> np.ndarray:
-    """The distinct month ordinals, ascending: marks in a table of the span of months, not a sort of every row
-    (nor, for ordinals from 1970 on, an offset array of the rows: the month indexes the table itself)."""
+    """The distinct month ordinals, ascending: marks in a table of the span of months (`month_slots`), not a
+    sort of every row."""
     if not len(month):
         return np.zeros(0, dtype=np.int32)
-    first, last = int(month.min()), int(month.max())
-    if first >= 0 and last < 1 << 20:
-        present = np.zeros(last + 1, dtype=bool)
-        present[month] = True
-        return np.flatnonzero(present).astype(np.int32)
-    present = np.zeros(last - first + 1, dtype=bool)
-    present[month - first] = True
-    return (np.flatnonzero(present) + first).astype(np.int32)
+    slots, base, size = month_slots(month)
+    present = np.zeros(size, dtype=bool)
+    present[slots] = True
+    return (np.flatnonzero(present) + base).astype(np.int32)

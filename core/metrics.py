@@ -426,17 +426,26 @@ def _run_starts(*columns: np.ndarray) -> np.ndarray:
     return np.flatnonzero(change)
 
 
+def month_slots(month: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """For a table with an entry per month of the rows' span: each row's entry, the month (ordinal) of entry 0,
+    and the table's length. Ordinals of 1970 on (below 2**20, years up to 89 000) are their own entries, from
+    month 0, so no array of offsets is built over the rows; others count from the first month. ``month`` is
+    not empty."""
+    first, last = int(month.min()), int(month.max())
+    if first >= 0 and last < 1 << 20:
+        return month, 0, last + 1
+    return month - first, first, last - first + 1
+
+
 def _quarters(month: np.ndarray, as_of: pd.Period) -> np.ndarray:
     """Each row's quarter (int8) over the windows ending at ``as_of``: 0..3 the current window's, newest first;
-    4..7 the previous window's; 8 neither. Looked up by month ordinal in a table of the rows' span of months."""
+    4..7 the previous window's; 8 neither. Looked up by month in a table of the rows' span of months."""
     if not len(month):
         return np.zeros(0, dtype=np.int8)
-    first, last = int(month.min()), int(month.max())
-    offset = as_of.ordinal - np.arange(first, last + 1)  # months before as_of, for each month of the span
+    slots, base, size = month_slots(month)
+    offset = as_of.ordinal - np.arange(base, base + size)  # months before as_of, for each month of the table
     table = np.where((offset >= 0) & (offset <= 23), offset // 3, 8).astype(np.int8)
-    if first >= 0 and last < 1 << 20:  # ordinals of years 1970–89 000: index the table by the month itself
-        return np.concatenate([np.full(first, 8, np.int8), table])[month]
-    return table[month - first]
+    return table[slots]
 
 
 def _main_accounts(company, n_comp, marked, total_c) -> np.ndarray:

@@ -112,3 +112,16 @@ def test_distinct_months_either_side_of_1970():
     assert [pd.Period(ordinal=int(m), freq="M") for m in _distinct_months(ordinals)] == sorted(set(months))
     assert _distinct_months(ordinals[1:2]).tolist() == [0]
     assert _distinct_months(ordinals[3:4]).tolist() == [ordinals[3]]
+
+
+def test_quarters_either_side_of_1970():
+    """Each row's quarter is looked up in a table by month (core.metrics.month_slots): the same as counting it
+    out, for months after 1970 (their own table entries) and before it (negative ordinals, offset from the first)."""
+    from core.metrics import _quarters
+
+    for first in ("1968-03", "2024-01"):
+        months = pd.period_range(first, periods=30, freq="M").asi8.astype(np.int32)[::-1]
+        as_of = pd.Period(first, freq="M") + 26
+        offset = as_of.ordinal - months.astype(np.int64)
+        expected = np.where((offset >= 0) & (offset <= 23), offset // 3, 8)
+        assert _quarters(months, as_of).tolist() == expected.tolist()
